@@ -76,11 +76,4 @@ internal sealed class DatagramQueue
             _count--;
         }
     }
-
-    /// <summary>Drops everything queued (not counted as dropped).</summary>
-    public void Clear()
-    {
-        _head = 0;
-        _count = 0;
-    }
 }
