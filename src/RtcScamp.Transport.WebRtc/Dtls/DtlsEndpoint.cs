@@ -84,7 +84,8 @@ public sealed class DtlsEndpoint : IDisposable
     /// <param name="role">Client or server, from the SDP <c>a=setup</c> exchange (<see cref="DtlsSetupRules"/>).</param>
     /// <param name="expectedRemoteFingerprint">The peer's signaled <c>a=fingerprint:sha-256</c>.</param>
     /// <param name="options">Limits and timers; <see cref="DtlsOptions.Default"/> if null.</param>
-    public DtlsEndpoint(NodeIdentity identity, DtlsRole role, CertificateFingerprint expectedRemoteFingerprint, DtlsOptions? options = null)
+    /// <param name="expectedRemoteNodeId">The NodeId the peer claimed in signaling, checked against its key; <see cref="NodeId.None"/> (default) to accept any.</param>
+    public DtlsEndpoint(NodeIdentity identity, DtlsRole role, CertificateFingerprint expectedRemoteFingerprint, DtlsOptions? options = null, NodeId expectedRemoteNodeId = default)
     {
         ArgumentNullException.ThrowIfNull(identity);
         if (expectedRemoteFingerprint.IsEmpty)
@@ -96,7 +97,7 @@ public sealed class DtlsEndpoint : IDisposable
         _options.Validate();
         _identity = identity;
         Role = role;
-        _pin = new PeerCertificatePin(expectedRemoteFingerprint);
+        _pin = new PeerCertificatePin(expectedRemoteFingerprint, expectedRemoteNodeId);
         _bridge = new Bridge(this);
         _handshakeQueue = new DatagramQueue(_options.HandshakeQueueCapacity, _options.MaxReceiveDatagramSize);
         _outgoing = new DatagramQueue(_options.OutgoingQueueCapacity, _options.MaxSendDatagramSize);
@@ -104,8 +105,8 @@ public sealed class DtlsEndpoint : IDisposable
     }
 
     /// <summary>
-    /// Raised (on the handshake thread) when the handshake produced outgoing datagrams or an event
-    /// without a call of yours; drain with <see cref="TryPollDatagram"/> / <see cref="TryPollEvent"/>.
+    /// Raised (on the handshake thread) when the handshake produced outgoing datagrams, an event or
+    /// (when it ends) received application data without a call of yours; drain with <see cref="TryPollDatagram"/>, <see cref="TryPollEvent"/>, <see cref="TryReceive"/>.
     /// Handlers must be quick and must not block (signal the driver loop). After your own calls
     /// (<see cref="HandleDatagram"/>, <see cref="Send"/>, <see cref="Close"/>) just poll.
     /// </summary>

@@ -38,6 +38,9 @@ public enum DtlsFailureReason
     /// <summary>The peer's certificate does not hash to the signaled fingerprint (RFC 8122 §5).</summary>
     FingerprintMismatch,
 
+    /// <summary>The peer's key does not derive the NodeId it claimed in signaling (DESIGN.md "Identity").</summary>
+    NodeIdMismatch,
+
     /// <summary>The peer presented no certificate (WebRTC requires one on both sides, RFC 8827 §6.5).</summary>
     MissingCertificate,
 

@@ -14,8 +14,15 @@ namespace RtcScamp.Transport.WebRtc.Dtls;
 internal sealed class PeerCertificatePin
 {
     private readonly CertificateFingerprint _expected;
+    private readonly NodeId _expectedNodeId;
 
-    public PeerCertificatePin(CertificateFingerprint expected) => _expected = expected;
+    /// <param name="expected">The signaled fingerprint.</param>
+    /// <param name="expectedNodeId">The NodeId the peer claimed in signaling, or <see cref="NodeId.None"/> to accept any.</param>
+    public PeerCertificatePin(CertificateFingerprint expected, NodeId expectedNodeId)
+    {
+        _expected = expected;
+        _expectedNodeId = expectedNodeId;
+    }
 
     /// <summary>None until checked; then the outcome.</summary>
     public DtlsFailureReason Failure { get; private set; }
@@ -52,6 +59,12 @@ internal sealed class PeerCertificatePin
         }
 
         RemoteNodeId = nodeId;
+        if (!_expectedNodeId.IsNone && nodeId != _expectedNodeId)
+        {
+            Failure = DtlsFailureReason.NodeIdMismatch;
+            throw new TlsFatalAlert(AlertDescription.bad_certificate, "certificate key does not prove the claimed NodeId");
+        }
+
         Verified = true;
     }
 }

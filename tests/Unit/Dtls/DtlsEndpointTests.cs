@@ -1,6 +1,7 @@
 using System.Text;
 using RtcScamp.Transport.WebRtc.Dtls;
 using RtcScamp.Transport.WebRtc.Identity;
+using RtcScamp.Wire;
 using Xunit;
 
 namespace RtcScamp.Tests.Dtls;
@@ -88,6 +89,25 @@ public class DtlsEndpointTests
         Assert.Equal(BadCertificate, link.Client.FailureAlert);
         Assert.Equal(DtlsFailureReason.FingerprintMismatch, Assert.Single(link.ServerEvents).Reason);
         Assert.Equal(DtlsFailureReason.AlertReceived, Assert.Single(link.ClientEvents).Reason);
+    }
+
+    [Fact]
+    public void A_claimed_NodeId_is_checked_against_the_key()
+    {
+        using (var link = new DtlsLink(serverExpectsNodeId: new NodeId(1, 2)))
+        {
+            link.Start();
+            Assert.True(link.PumpUntilBoth(DtlsState.Failed, s_limit));
+            Assert.Equal(DtlsFailureReason.NodeIdMismatch, link.Server.FailureReason);
+            Assert.Equal(DtlsFailureReason.AlertReceived, link.Client.FailureReason);
+            Assert.Equal(BadCertificate, link.Client.FailureAlert);
+        }
+
+        using (var link = new DtlsLink(serverExpectsNodeId: DtlsLink.SharedClientIdentity.NodeId))
+        {
+            link.Start();
+            Assert.True(link.PumpUntilBoth(DtlsState.Connected, s_limit));
+        }
     }
 
     [Fact]

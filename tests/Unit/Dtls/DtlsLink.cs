@@ -1,5 +1,6 @@
 using RtcScamp.Transport.WebRtc.Dtls;
 using RtcScamp.Transport.WebRtc.Identity;
+using RtcScamp.Wire;
 using Xunit;
 
 namespace RtcScamp.Tests.Dtls;
@@ -21,15 +22,18 @@ internal sealed class DtlsLink : IDisposable
     private int _toServer;
     private int _toClient;
 
-    public DtlsLink(DtlsOptions? options = null, CertificateFingerprint? clientExpects = null, CertificateFingerprint? serverExpects = null)
+    public DtlsLink(DtlsOptions? options = null, CertificateFingerprint? clientExpects = null, CertificateFingerprint? serverExpects = null, NodeId serverExpectsNodeId = default)
     {
         ClientIdentity = s_clientIdentity.Value;
         ServerIdentity = s_serverIdentity.Value;
         Client = new DtlsEndpoint(ClientIdentity, DtlsRole.Client, clientExpects ?? ServerIdentity.Fingerprint, options);
-        Server = new DtlsEndpoint(ServerIdentity, DtlsRole.Server, serverExpects ?? ClientIdentity.Fingerprint, options);
+        Server = new DtlsEndpoint(ServerIdentity, DtlsRole.Server, serverExpects ?? ClientIdentity.Fingerprint, options, serverExpectsNodeId);
         Client.OutputAvailable = () => _signal.Release();
         Server.OutputAvailable = () => _signal.Release();
     }
+
+    /// <summary>The identity every link's client uses.</summary>
+    public static NodeIdentity SharedClientIdentity => s_clientIdentity.Value;
 
     public NodeIdentity ClientIdentity { get; }
 
