@@ -338,7 +338,8 @@ public sealed class DtlsEndpoint : IDisposable
 
     /// <summary>
     /// Ends the association: once connected, sends close_notify (poll it out); during the handshake,
-    /// stops the handshake thread, which sends a user_canceled alert. Idempotent.
+    /// stops the handshake thread, which sends a fatal user_canceled alert if it has already heard from
+    /// the peer (BouncyCastle does not alert a peer it has not heard from). Idempotent.
     /// </summary>
     public void Close()
     {
