@@ -223,6 +223,34 @@ public class DtlsEndpointTests
     }
 
     [Fact]
+    public void Several_records_in_one_datagram_are_all_delivered()
+    {
+        using var link = new DtlsLink();
+        link.Start();
+        Assert.True(link.PumpUntilBoth(DtlsState.Connected, s_limit));
+        link.Shuttle();
+
+        // RFC 6347 §4.1.1: a datagram may carry several records. Coalesce three of the client's.
+        var coalesced = new List<byte>();
+        byte[] buffer = new byte[2048];
+        foreach (string text in new[] { "one", "two", "three" })
+        {
+            Assert.True(link.Client.Send(Encoding.UTF8.GetBytes(text)));
+            Assert.True(link.Client.TryPollDatagram(buffer, out int length));
+            coalesced.AddRange(buffer.AsSpan(0, length).ToArray());
+        }
+
+        link.Server.HandleDatagram(coalesced.ToArray());
+        foreach (string text in new[] { "one", "two", "three" })
+        {
+            Assert.True(link.Server.TryReceive(buffer, out int length));
+            Assert.Equal(text, Encoding.UTF8.GetString(buffer, 0, length));
+        }
+
+        Assert.False(link.Server.TryReceive(buffer, out _));
+    }
+
+    [Fact]
     public void Close_after_connected_sends_close_notify_and_the_peer_reports_closed_by_peer()
     {
         using var link = new DtlsLink();

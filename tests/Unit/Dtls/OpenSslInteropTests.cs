@@ -30,6 +30,9 @@ public sealed class OpenSslInteropTests : IDisposable
 
         // -Verify 1: OpenSSL demands a client certificate (as Chromium does).
         using OpenSslProcess server = OpenSslProcess.Start(openssl, "s_server", "-dtls1_2", "-accept", $"127.0.0.1:{serverPort}", "-cert", cert, "-key", key, "-Verify", "1", "-naccept", "1");
+
+        // s_server prints ACCEPT once its socket is bound; a ClientHello before that would cost a 1 s retransmit.
+        Assert.True(SpinWait.SpinUntil(() => server.Output.Contains("ACCEPT", StringComparison.Ordinal), 5000), "openssl s_server did not start:\n" + server.Output);
         using var client = new DtlsEndpoint(NodeIdentity.Generate(), DtlsRole.Client, opensslIdentity.Fingerprint);
         client.Start();
         Exchange(client, socket, new IPEndPoint(IPAddress.Loopback, serverPort), server);
