@@ -403,7 +403,16 @@ public sealed class DtlsEndpoint : IDisposable
         return thread is null || thread.Join(timeout);
     }
 
-    // RFC 6347 §4.1: content type (20..25 here), version major 0xFE (DTLS), 13-byte header.
+    // DTLSPlaintext/DTLSCiphertext header, RFC 6347 §4.1 (the first record of the datagram):
+    //
+    //   0        1        2        3        4                       10       12
+    //   +--------+--------+--------+--------+--------+-- ... --+--------+--------+-----
+    //   | type   | major  | minor  |     epoch       | sequence_number  | length  | fragment ...
+    //   +--------+--------+--------+--------+--------+-- ... --+--------+--------+-----
+    //   20..25    0xFE     0xFD (1.2), 0xFF (1.0)
+    //
+    // Only the cheap checks: content type in change_cipher_spec..tls12_cid, DTLS major version,
+    // a whole header. The rest (epoch, replay window, length, MAC) is BouncyCastle's.
     private static bool LooksLikeDtls(ReadOnlySpan<byte> datagram) =>
         datagram.Length >= DtlsRecordHeaderLength && datagram[0] is >= 20 and <= 25 && datagram[1] == 0xFE;
 

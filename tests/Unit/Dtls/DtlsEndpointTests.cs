@@ -251,6 +251,36 @@ public class DtlsEndpointTests
     }
 
     [Fact]
+    public void Full_queues_drop_and_count_instead_of_growing()
+    {
+        using var link = new DtlsLink(new DtlsOptions { OutgoingQueueCapacity = 8, ReceivedQueueCapacity = 2 });
+        link.Start();
+        Assert.True(link.PumpUntilBoth(DtlsState.Connected, s_limit));
+        link.Shuttle();
+
+        // Outgoing: nobody polls, so the 9th and 10th sends are refused and counted.
+        int accepted = 0;
+        for (int i = 0; i < 10; i++)
+        {
+            accepted += link.Client.Send([(byte)i]) ? 1 : 0;
+        }
+
+        Assert.Equal(8, accepted);
+        Assert.Equal(2, link.Client.DroppedOutgoing);
+
+        // Received: nobody reads, so only two of the eight delivered messages are kept.
+        link.Shuttle();
+        Assert.Equal(6, link.Server.DroppedReceived);
+        byte[] buffer = new byte[2048];
+        Assert.True(link.Server.TryReceive(buffer, out int length));
+        Assert.Equal(0, buffer[0]);
+        Assert.True(link.Server.TryReceive(buffer, out length));
+        Assert.Equal(1, buffer[0]);
+        Assert.False(link.Server.TryReceive(buffer, out _));
+        Assert.Equal(DtlsState.Connected, link.Server.State);
+    }
+
+    [Fact]
     public void Close_after_connected_sends_close_notify_and_the_peer_reports_closed_by_peer()
     {
         using var link = new DtlsLink();
