@@ -334,7 +334,8 @@ public class DtlsEndpointTests
     public void Close_before_hearing_the_peer_is_silent()
     {
         // The other half of BouncyCastle's rule: nothing heard, nothing sent (no alert to a stranger).
-        using var link = new DtlsLink();
+        // A long retransmit timer keeps a second ClientHello out of the outgoing queue on a slow machine.
+        using var link = new DtlsLink(new DtlsOptions { InitialRetransmitTimeout = TimeSpan.FromSeconds(20) });
         link.Client.Start();
         Assert.True(link.PumpUntil(() => link.DeliveredToServer > 0, s_limit));
         link.Client.Close();
