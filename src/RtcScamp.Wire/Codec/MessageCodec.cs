@@ -14,6 +14,7 @@
 //   8 Signal                 7      source:bin16  target:bin16  kind:uint8  hop:uint8  route:bin(16k)  payload:bin
 //   9 Broadcast              5      origin:bin16  sequence:uint64  hops:uint8  payload:bin
 //
+// MessagePack itself: https://github.com/msgpack/msgpack/blob/master/spec.md ("Formats" for the byte codes).
 // The codec uses only MessagePack's low-level MessagePackReader/MessagePackWriter (no formatters, no resolvers,
 // no reflection). Decoding is strict for version 1: the array length must match the type exactly, every field
 // must have the expected MessagePack type and range, and nothing may follow the array inside the frame body.
