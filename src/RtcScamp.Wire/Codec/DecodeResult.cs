@@ -16,7 +16,11 @@ public enum DecodeResult
     /// </summary>
     NeedMoreData = 1,
 
-    /// <summary>The frame body is longer than <see cref="WireLimits.MaxFrameLength"/> (reported from the prefix alone).</summary>
+    /// <summary>
+    /// The frame body is longer than <see cref="WireLimits.MaxFrameLength"/>: reported by
+    /// <see cref="Framing.Frame.TryReadMessage"/> from the length prefix alone, by <see cref="MessageCodec.TryDecode"/>
+    /// from the body's length.
+    /// </summary>
     FrameTooLarge = 2,
 
     /// <summary>

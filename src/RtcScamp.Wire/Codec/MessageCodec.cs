@@ -14,6 +14,7 @@
 //   8 Signal                 7      source:bin16  target:bin16  kind:uint8  hop:uint8  route:bin(16k)  payload:bin
 //   9 Broadcast              5      origin:bin16  sequence:uint64  hops:uint8  payload:bin
 //
+// MessagePack itself: https://github.com/msgpack/msgpack/blob/master/spec.md ("Formats" for the byte codes).
 // The codec uses only MessagePack's low-level MessagePackReader/MessagePackWriter (no formatters, no resolvers,
 // no reflection). Decoding is strict for version 1: the array length must match the type exactly, every field
 // must have the expected MessagePack type and range, and nothing may follow the array inside the frame body.
@@ -56,14 +57,14 @@ public static class MessageCodec
             return DecodeResult.FrameTooLarge;
         }
 
-        var reader = new MessagePackReader(body);
-        DecodeResult result = MessagePackFields.TryReadArrayHeader(ref reader, out int count);
+        var reader = new MessageBodyReader(body);
+        DecodeResult result = reader.TryReadArrayHeader(out int count);
         if (result != DecodeResult.Ok)
         {
             return result;
         }
 
-        if (count < 1 || (result = MessagePackFields.TryReadUInt(ref reader, MaxByte, out ulong type)) != DecodeResult.Ok)
+        if (count < 1 || (result = reader.TryReadUInt(MaxByte, out ulong type)) != DecodeResult.Ok)
         {
             return DecodeResult.MalformedField;
         }
@@ -331,7 +332,7 @@ public static class MessageCodec
         writer.Flush();
     }
 
-    private static DecodeResult ReadHello(ref MessagePackReader reader, int count, out WireMessage message)
+    private static DecodeResult ReadHello(ref MessageBodyReader reader, int count, out WireMessage message)
     {
         message = default;
         DecodeResult r;
@@ -340,9 +341,9 @@ public static class MessageCodec
             return DecodeResult.MalformedField;
         }
 
-        if ((r = MessagePackFields.TryReadUInt(ref reader, ushort.MaxValue, out ulong version)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadNodeId(ref reader, out NodeId node)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadUInt(ref reader, ulong.MaxValue, out ulong capabilities)) != DecodeResult.Ok)
+        if ((r = reader.TryReadUInt(ushort.MaxValue, out ulong version)) != DecodeResult.Ok
+            || (r = reader.TryReadNodeId(out NodeId node)) != DecodeResult.Ok
+            || (r = reader.TryReadUInt(ulong.MaxValue, out ulong capabilities)) != DecodeResult.Ok)
         {
             return r;
         }
@@ -351,7 +352,7 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
-    private static DecodeResult ReadSubscribe(ref MessagePackReader reader, int count, WireLimits limits, int maxHops, out WireMessage message)
+    private static DecodeResult ReadSubscribe(ref MessageBodyReader reader, int count, WireLimits limits, int maxHops, out WireMessage message)
     {
         message = default;
         DecodeResult r;
@@ -360,11 +361,11 @@ public static class MessageCodec
             return DecodeResult.MalformedField;
         }
 
-        if ((r = MessagePackFields.TryReadNodeId(ref reader, out NodeId subscriber)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadFiniteDouble(ref reader, out double budget)) != DecodeResult.Ok
+        if ((r = reader.TryReadNodeId(out NodeId subscriber)) != DecodeResult.Ok
+            || (r = reader.TryReadFiniteDouble(out double budget)) != DecodeResult.Ok
             || (r = ReadFlags(ref reader, out SubscribeFlags flags)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadBin(ref reader, limits.MaxContactLength, out ReadOnlySequence<byte> contact)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadRoute(ref reader, maxHops, out ReadOnlySequence<byte> route)) != DecodeResult.Ok)
+            || (r = reader.TryReadBin(limits.MaxContactLength, out ReadOnlySequence<byte> contact)) != DecodeResult.Ok
+            || (r = reader.TryReadRoute(maxHops, out ReadOnlySequence<byte> route)) != DecodeResult.Ok)
         {
             return r;
         }
@@ -373,7 +374,7 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
-    private static DecodeResult ReadForwardedSubscription(ref MessagePackReader reader, int count, WireLimits limits, int maxHops, out WireMessage message)
+    private static DecodeResult ReadForwardedSubscription(ref MessageBodyReader reader, int count, WireLimits limits, int maxHops, out WireMessage message)
     {
         message = default;
         DecodeResult r;
@@ -382,11 +383,11 @@ public static class MessageCodec
             return DecodeResult.MalformedField;
         }
 
-        if ((r = MessagePackFields.TryReadNodeId(ref reader, out NodeId subscriber)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadUInt(ref reader, MaxByte, out ulong hops)) != DecodeResult.Ok
+        if ((r = reader.TryReadNodeId(out NodeId subscriber)) != DecodeResult.Ok
+            || (r = reader.TryReadUInt(MaxByte, out ulong hops)) != DecodeResult.Ok
             || (r = ReadFlags(ref reader, out SubscribeFlags flags)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadBin(ref reader, limits.MaxContactLength, out ReadOnlySequence<byte> contact)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadRoute(ref reader, maxHops, out ReadOnlySequence<byte> route)) != DecodeResult.Ok)
+            || (r = reader.TryReadBin(limits.MaxContactLength, out ReadOnlySequence<byte> contact)) != DecodeResult.Ok
+            || (r = reader.TryReadRoute(maxHops, out ReadOnlySequence<byte> route)) != DecodeResult.Ok)
         {
             return r;
         }
@@ -395,7 +396,7 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
-    private static DecodeResult ReadAccept(ref MessagePackReader reader, int count, out WireMessage message)
+    private static DecodeResult ReadAccept(ref MessageBodyReader reader, int count, out WireMessage message)
     {
         message = default;
         DecodeResult r;
@@ -404,8 +405,8 @@ public static class MessageCodec
             return DecodeResult.MalformedField;
         }
 
-        if ((r = MessagePackFields.TryReadNodeId(ref reader, out NodeId keeper)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadNodeId(ref reader, out NodeId subscriber)) != DecodeResult.Ok
+        if ((r = reader.TryReadNodeId(out NodeId keeper)) != DecodeResult.Ok
+            || (r = reader.TryReadNodeId(out NodeId subscriber)) != DecodeResult.Ok
             || (r = ReadFlags(ref reader, out SubscribeFlags flags)) != DecodeResult.Ok)
         {
             return r;
@@ -415,7 +416,7 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
-    private static DecodeResult ReadUnsubscribe(ref MessagePackReader reader, int count, WireLimits limits, out WireMessage message)
+    private static DecodeResult ReadUnsubscribe(ref MessageBodyReader reader, int count, WireLimits limits, out WireMessage message)
     {
         message = default;
         DecodeResult r;
@@ -424,9 +425,9 @@ public static class MessageCodec
             return DecodeResult.MalformedField;
         }
 
-        if ((r = MessagePackFields.TryReadNodeId(ref reader, out NodeId leaver)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadNodeId(ref reader, out NodeId replacement)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadBin(ref reader, limits.MaxContactLength, out ReadOnlySequence<byte> contact)) != DecodeResult.Ok)
+        if ((r = reader.TryReadNodeId(out NodeId leaver)) != DecodeResult.Ok
+            || (r = reader.TryReadNodeId(out NodeId replacement)) != DecodeResult.Ok
+            || (r = reader.TryReadBin(limits.MaxContactLength, out ReadOnlySequence<byte> contact)) != DecodeResult.Ok)
         {
             return r;
         }
@@ -435,7 +436,7 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
-    private static DecodeResult ReadRemove(ref MessagePackReader reader, int count, out WireMessage message)
+    private static DecodeResult ReadRemove(ref MessageBodyReader reader, int count, out WireMessage message)
     {
         message = default;
         DecodeResult r;
@@ -444,7 +445,7 @@ public static class MessageCodec
             return DecodeResult.MalformedField;
         }
 
-        if ((r = MessagePackFields.TryReadUInt(ref reader, (ulong)RemoveArc.ReceiverToSender, out ulong arc)) != DecodeResult.Ok)
+        if ((r = reader.TryReadUInt((ulong)RemoveArc.ReceiverToSender, out ulong arc)) != DecodeResult.Ok)
         {
             return r;
         }
@@ -453,7 +454,7 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
-    private static DecodeResult ReadHeartbeat(ref MessagePackReader reader, int count, out WireMessage message)
+    private static DecodeResult ReadHeartbeat(ref MessageBodyReader reader, int count, out WireMessage message)
     {
         message = default;
         DecodeResult r;
@@ -462,7 +463,7 @@ public static class MessageCodec
             return DecodeResult.MalformedField;
         }
 
-        if ((r = MessagePackFields.TryReadUInt(ref reader, ulong.MaxValue, out ulong sequence)) != DecodeResult.Ok)
+        if ((r = reader.TryReadUInt(ulong.MaxValue, out ulong sequence)) != DecodeResult.Ok)
         {
             return r;
         }
@@ -471,7 +472,7 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
-    private static DecodeResult ReadSignal(ref MessagePackReader reader, int count, WireLimits limits, int maxHops, out WireMessage message)
+    private static DecodeResult ReadSignal(ref MessageBodyReader reader, int count, WireLimits limits, int maxHops, out WireMessage message)
     {
         message = default;
         DecodeResult r;
@@ -480,12 +481,12 @@ public static class MessageCodec
             return DecodeResult.MalformedField;
         }
 
-        if ((r = MessagePackFields.TryReadNodeId(ref reader, out NodeId source)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadNodeId(ref reader, out NodeId target)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadUInt(ref reader, (ulong)SignalKind.Unreachable, out ulong kind)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadUInt(ref reader, MaxByte, out ulong hop)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadRoute(ref reader, maxHops, out ReadOnlySequence<byte> route)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadBin(ref reader, limits.MaxPayloadLength, out ReadOnlySequence<byte> payload)) != DecodeResult.Ok)
+        if ((r = reader.TryReadNodeId(out NodeId source)) != DecodeResult.Ok
+            || (r = reader.TryReadNodeId(out NodeId target)) != DecodeResult.Ok
+            || (r = reader.TryReadUInt((ulong)SignalKind.Unreachable, out ulong kind)) != DecodeResult.Ok
+            || (r = reader.TryReadUInt(MaxByte, out ulong hop)) != DecodeResult.Ok
+            || (r = reader.TryReadRoute(maxHops, out ReadOnlySequence<byte> route)) != DecodeResult.Ok
+            || (r = reader.TryReadBin(limits.MaxPayloadLength, out ReadOnlySequence<byte> payload)) != DecodeResult.Ok)
         {
             return r;
         }
@@ -499,7 +500,7 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
-    private static DecodeResult ReadBroadcast(ref MessagePackReader reader, int count, WireLimits limits, out WireMessage message)
+    private static DecodeResult ReadBroadcast(ref MessageBodyReader reader, int count, WireLimits limits, out WireMessage message)
     {
         message = default;
         DecodeResult r;
@@ -508,10 +509,10 @@ public static class MessageCodec
             return DecodeResult.MalformedField;
         }
 
-        if ((r = MessagePackFields.TryReadNodeId(ref reader, out NodeId origin)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadUInt(ref reader, ulong.MaxValue, out ulong sequence)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadUInt(ref reader, MaxByte, out ulong hops)) != DecodeResult.Ok
-            || (r = MessagePackFields.TryReadBin(ref reader, limits.MaxPayloadLength, out ReadOnlySequence<byte> payload)) != DecodeResult.Ok)
+        if ((r = reader.TryReadNodeId(out NodeId origin)) != DecodeResult.Ok
+            || (r = reader.TryReadUInt(ulong.MaxValue, out ulong sequence)) != DecodeResult.Ok
+            || (r = reader.TryReadUInt(MaxByte, out ulong hops)) != DecodeResult.Ok
+            || (r = reader.TryReadBin(limits.MaxPayloadLength, out ReadOnlySequence<byte> payload)) != DecodeResult.Ok)
         {
             return r;
         }
@@ -520,9 +521,9 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
-    private static DecodeResult ReadFlags(ref MessagePackReader reader, out SubscribeFlags flags)
+    private static DecodeResult ReadFlags(ref MessageBodyReader reader, out SubscribeFlags flags)
     {
-        DecodeResult r = MessagePackFields.TryReadUInt(ref reader, MaxByte, out ulong value);
+        DecodeResult r = reader.TryReadUInt(MaxByte, out ulong value);
         flags = (SubscribeFlags)value;
         if (r == DecodeResult.Ok && (flags & ~AllSubscribeFlags) != 0)
         {

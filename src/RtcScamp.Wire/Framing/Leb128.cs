@@ -3,8 +3,8 @@ using System.Buffers;
 namespace RtcScamp.Wire.Framing;
 
 /// <summary>
-/// Unsigned LEB128 as used for frame lengths: 7 value bits per byte, least significant group first,
-/// high bit set on every byte but the last. RtcScamp additionally requires the minimal encoding (no final
+/// Unsigned LEB128 (DWARF 5, section 7.6 "Variable Length Data") as used for frame lengths: 7 value bits per
+/// byte, least significant group first, high bit set on every byte but the last. RtcScamp additionally requires the minimal encoding (no final
 /// 0x00 group after the first byte) and at most 5 bytes (35 bits, enough for any <see cref="int"/> length).
 /// </summary>
 internal static class Leb128

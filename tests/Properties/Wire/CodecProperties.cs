@@ -9,7 +9,7 @@ using RtcScamp.Wire.Messages;
 
 namespace RtcScamp.Tests.Wire;
 
-[Properties(Arbitrary = [typeof(WireArbitraries)], MaxTest = 300)]
+[Properties(Arbitrary = [typeof(WireArbitraries)], MaxTest = 500)]
 public class CodecProperties
 {
     [Property]

@@ -10,7 +10,7 @@ using RtcScamp.Wire.Messages;
 namespace RtcScamp.Tests.Wire;
 
 /// <summary>Peer bytes are hostile: nothing they contain makes the decoder throw or return oversized fields.</summary>
-[Properties(Arbitrary = [typeof(WireArbitraries)], MaxTest = 500)]
+[Properties(Arbitrary = [typeof(WireArbitraries)], MaxTest = 2000)]
 public class HostileInputProperties
 {
     // Tight limits so generated garbage actually reaches the limit checks.
