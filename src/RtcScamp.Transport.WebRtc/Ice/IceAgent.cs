@@ -300,8 +300,11 @@ public sealed class IceAgent
 
         ExpireTransactions();
         MaybeNominate();
-        if (CanCheck && now >= _nextCheckAt && TryStartNextCheck())
+        if (CanCheck && now >= _nextCheckAt && HasCheckWork())
         {
+            // The slot is used even if no transaction could start (table full), so a full table
+            // never makes PollTimeout report a past time forever.
+            TryStartNextCheck();
             _nextCheckAt = now + _config.PacingInterval;
         }
 
@@ -371,7 +374,7 @@ public sealed class IceAgent
             next = Math.Min(next, Math.Max(_nextCheckAt, _now));
         }
 
-        if (_controlling && _selected is null && _nominating is null && _firstValidAt != long.MaxValue)
+        if (_controlling && _selected is null && _nominating is null && _firstValidAt != long.MaxValue && HasSucceededPair())
         {
             next = Math.Min(next, _firstValidAt + _config.NominationDelay);
         }
@@ -508,8 +511,14 @@ public sealed class IceAgent
             }
         }
 
-        // Triggered check, RFC 8445 §7.3.1.4.
-        if (pair.State is IcePairState.Frozen or IcePairState.Waiting or IcePairState.Failed)
+        // Triggered check, RFC 8445 §7.3.1.4. An In-Progress check is cancelled (no more
+        // retransmissions, a late answer still counts) and replaced by a fresh triggered one.
+        if (pair.State == IcePairState.InProgress)
+        {
+            CancelChecks(pair);
+        }
+
+        if (pair.State is IcePairState.Frozen or IcePairState.Waiting or IcePairState.Failed or IcePairState.InProgress)
         {
             pair.State = IcePairState.Waiting;
             Trigger(pair);
@@ -552,6 +561,7 @@ public sealed class IceAgent
         bool useCandidate = t.UseCandidate;
         bool sentControlling = t.SentControlling;
         bool symmetric = remote.Equals(t.Destination);
+        bool cancelled = t.Cancelled;
         t = default;
 
         if (kind == TransactionKind.Consent)
@@ -568,6 +578,11 @@ public sealed class IceAgent
         {
             _nominating = null;
             _nominationSent = false;
+        }
+
+        if (cancelled && (!symmetric || message.Class == StunClass.ErrorResponse))
+        {
+            return IceReceiveResult.Consumed; // a replacement check is already queued or in flight
         }
 
         if (!symmetric)
@@ -624,6 +639,20 @@ public sealed class IceAgent
         }
 
         return IceReceiveResult.Consumed;
+    }
+
+    private void CancelChecks(IceCandidatePair pair)
+    {
+        for (int i = 0; i < _transactions.Length; i++)
+        {
+            ref Transaction t = ref _transactions[i];
+            if (t.Kind == TransactionKind.Check && t.Pair == pair && !t.UseCandidate && !t.Cancelled)
+            {
+                t.Cancelled = true;
+                t.SendPending = false;
+                t.NextAt = Math.Max(t.NextAt, _now + (_config.InitialRto * _config.LastWaitMultiplier));
+            }
+        }
     }
 
     private void LearnServerReflexive(IceCandidate hostBase, in StunMessage message)
@@ -829,6 +858,19 @@ public sealed class IceAgent
         return false;
     }
 
+    private bool HasSucceededPair()
+    {
+        foreach (IceCandidatePair p in _pairs)
+        {
+            if (p.State == IcePairState.Succeeded)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private bool HasCheckWork()
     {
         if ((_nominating is not null && !_nominationSent) || _triggered.Count > 0)
@@ -865,6 +907,12 @@ public sealed class IceAgent
             ref Transaction t = ref _transactions[i];
             if (t.Kind == TransactionKind.None || t.SendPending || _now < t.NextAt)
             {
+                continue;
+            }
+
+            if (t.Cancelled)
+            {
+                t = default; // a cancelled check's silence is not a failure
                 continue;
             }
 
@@ -1268,6 +1316,7 @@ public sealed class IceAgent
         public bool UseCandidate;
         public bool SentControlling;
         public bool SendPending;
+        public bool Cancelled;
     }
 
     private struct PendingResponse

@@ -359,4 +359,53 @@ public class IceAgentTests
         Assert.Equal(3, sent);
         Assert.Equal(3_500, now);
     }
+
+    [Fact]
+    public void A_full_transaction_table_never_spins_and_the_list_still_fails()
+    {
+        var h = new IceHarness(seed: 15, config: new IceAgentConfig { MaxTransactions = 4 }) { Drop = static (_, _) => true };
+        h.SignalAToB();
+        h.SignalBToA();
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.True(h.A.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, new IPEndPoint(IPAddress.Parse("127.0.1." + (i + 1)), 1000), 100u << 24, "x" + i)));
+        }
+
+        Assert.True(h.RunUntil(() => h.A.State == IceState.Failed, 900_000));
+        Assert.All(h.A.Pairs, p => Assert.Equal(IcePairState.Failed, p.State));
+    }
+
+    [Fact]
+    public void Remote_candidate_table_is_bounded()
+    {
+        var random = new SplitMix64IceRandom(16);
+        var agent = new IceAgent(IceCredentials.Generate(random), controlling: true, random, new IceAgentConfig { MaxRemoteCandidates = 3 });
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(agent.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, new IPEndPoint(IPAddress.Loopback, 1000 + i), 1, "f")));
+        }
+
+        Assert.False(agent.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, new IPEndPoint(IPAddress.Loopback, 2000), 1, "f")));
+        Assert.Equal(3, agent.RemoteCandidates.Count);
+        Assert.Equal(1, agent.DroppedCount);
+    }
+
+    [Fact]
+    public void Many_seeds_with_packet_loss_connect_with_one_nomination_each()
+    {
+        for (ulong seed = 100; seed < 150; seed++)
+        {
+            var loss = new SplitMix64IceRandom(seed * 31);
+            var h = new IceHarness(seed, aControlling: seed % 3 != 0, bControlling: seed % 2 == 0)
+            {
+                Drop = (_, _) => loss.NextUInt64() % 10 < 2, // 20 % loss each way
+            };
+            h.SignalAToB();
+            h.SignalBToA();
+            Assert.True(h.RunUntil(() => BothConnected(h), 60_000), $"seed {seed}: {h.A.State}/{h.B.State}");
+            Assert.NotEqual(h.A.IsControlling, h.B.IsControlling);
+            Assert.Equal(1, NominatedCount(h.A));
+            Assert.Equal(1, NominatedCount(h.B));
+        }
+    }
 }

@@ -201,3 +201,42 @@ public class StunCodecTests
         });
     }
 }
+
+public class StunAllocationTests
+{
+    [Fact]
+    public void Parse_verify_and_build_allocate_nothing()
+    {
+        byte[] key = "VOkJxbRl1RmTxUk/WvJxBt"u8.ToArray();
+        byte[] request = StunVectorTests.SampleRequest;
+        var response = new byte[StunProtocol.MaxMessageSize];
+        var peer = new IPEndPoint(IPAddress.Parse("2001:db8::5"), 3478);
+
+        int Work()
+        {
+            int ok = 0;
+            if (StunMessage.TryParse(request, out StunMessage m) == StunParseError.None && m.VerifyIntegrity(key))
+            {
+                ok++;
+            }
+
+            var w = new StunWriter(response, StunProtocol.BindingSuccessResponse, m.TransactionId);
+            w.WriteXorMappedAddress(peer);
+            w.WriteMessageIntegrity(key);
+            w.WriteFingerprint();
+            return ok + w.Length;
+        }
+
+        Work(); // JIT and one-time crypto initialisation
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int sum = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            sum += Work();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(sum > 0);
+        Assert.Equal(0, allocated);
+    }
+}
