@@ -51,3 +51,40 @@ public class StunBenchmarks
         return w.Length;
     }
 }
+
+/// <summary>Routing one datagram on the shared socket: a STUN check by ufrag, a DTLS record by address. Must allocate 0 B.</summary>
+[MemoryDiagnoser]
+public class DemultiplexerBenchmarks
+{
+    private readonly RtcScamp.Transport.WebRtc.Udp.UdpDemultiplexer<object> _demux = new();
+    private readonly byte[] _check = new byte[StunProtocol.MaxMessageSize];
+    private readonly byte[] _dtls = new byte[100];
+    private readonly IPEndPoint _peer = new(IPAddress.Parse("10.99.0.2"), 54321);
+    private int _checkLength;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        for (int i = 0; i < 1000; i++)
+        {
+            var target = new object();
+            _demux.RegisterUfrag("uf" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), target);
+            _demux.BindRemote(new IPEndPoint(IPAddress.Parse("10.99.0.2"), 50000 + i), target);
+        }
+
+        var w = new StunWriter(_check, StunProtocol.BindingRequest, new byte[12]);
+        w.WriteUsername("uf500"u8, "peer"u8);
+        w.WritePriority(1);
+        w.WriteMessageIntegrity("VOkJxbRl1RmTxUk/WvJxBt"u8);
+        w.WriteFingerprint();
+        _checkLength = w.Length;
+        _dtls[0] = 23;
+        _peer.Port = 50500;
+    }
+
+    [Benchmark]
+    public RtcScamp.Transport.WebRtc.Udp.DemuxResult RouteStunByUfrag() => _demux.Route(_check.AsSpan(0, _checkLength), _peer, out _);
+
+    [Benchmark]
+    public RtcScamp.Transport.WebRtc.Udp.DemuxResult RouteDtlsByAddress() => _demux.Route(_dtls, _peer, out _);
+}
