@@ -280,6 +280,7 @@ public sealed class IceAgent
             StunClass.SuccessResponse or StunClass.ErrorResponse => HandleResponse(remote, message),
             _ => IceReceiveResult.Consumed, // Binding indication: a keepalive, nothing to do
         };
+        MaybeNominate(); // a new valid pair may be nominated at the next pacing slot, not after the delay
         UpdateState();
         return result;
     }
