@@ -45,6 +45,57 @@ public class UdpIceDriverTests
         Assert.Equal(1, d2.Invoke(b, x => x.Pairs.Count(p => p.Nominated)));
     }
 
+    [Fact]
+    public async Task Many_agents_share_one_socket_per_side()
+    {
+        // Three connections between the same two sockets: every STUN response comes from the same
+        // peer address, so routing must fall back to transaction ids; checks route by ufrag.
+        await using var d1 = new UdpIceDriver(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var d2 = new UdpIceDriver(new IPEndPoint(IPAddress.Loopback, 0));
+        var random = new SplitMix64IceRandom(77);
+        var left = new List<IceAgent>();
+        var right = new List<IceAgent>();
+        for (int i = 0; i < 3; i++)
+        {
+            var a = new IceAgent(IceCredentials.Generate(random), controlling: true, new SplitMix64IceRandom(random.NextUInt64()));
+            var b = new IceAgent(IceCredentials.Generate(random), controlling: false, new SplitMix64IceRandom(random.NextUInt64()));
+            IceCandidate aHost = a.AddLocalHostCandidate(d1.LocalEndPoint);
+            IceCandidate bHost = b.AddLocalHostCandidate(d2.LocalEndPoint);
+            d1.Add(a);
+            d2.Add(b);
+            d2.Invoke(b, x =>
+            {
+                x.SetRemoteCredentials(new IceCredentials(a.LocalCredentials.Ufrag, a.LocalCredentials.Password));
+                return x.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, d1.LocalEndPoint, aHost.Priority, "a"));
+            });
+            d1.Invoke(a, x =>
+            {
+                x.SetRemoteCredentials(new IceCredentials(b.LocalCredentials.Ufrag, b.LocalCredentials.Password));
+                return x.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, d2.LocalEndPoint, bHost.Priority, "b"));
+            });
+            left.Add(a);
+            right.Add(b);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (left.Any(a => d1.Invoke(a, x => x.State) != IceState.Connected) || right.Any(b => d2.Invoke(b, x => x.State) != IceState.Connected))
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+
+        foreach (IceAgent a in left)
+        {
+            Assert.Equal(1, d1.Invoke(a, x => x.Pairs.Count(p => p.Nominated)));
+            Assert.Equal(0, d1.Invoke(a, x => x.UnauthenticatedCount));
+        }
+
+        foreach (IceAgent b in right)
+        {
+            Assert.Equal(1, d2.Invoke(b, x => x.Pairs.Count(p => p.Nominated)));
+            Assert.Equal(0, d2.Invoke(b, x => x.UnauthenticatedCount));
+        }
+    }
+
     private static async Task WaitConnected(UdpIceDriver driver, CancellationToken cancellation)
     {
         await foreach (var (_, e) in driver.Events.ReadAllAsync(cancellation))
