@@ -124,9 +124,7 @@ public sealed class UdpIceDriver : IAsyncDisposable
     {
         byte[] buffer = new byte[2048];
         var address = new SocketAddress(_socket.AddressFamily);
-        EndPoint template = _socket.AddressFamily == AddressFamily.InterNetwork
-            ? new IPEndPoint(IPAddress.Any, 0)
-            : new IPEndPoint(IPAddress.IPv6Any, 0);
+        var endPoints = new EndPointCache(_socket.AddressFamily);
         while (!_stop.IsCancellationRequested)
         {
             int n;
@@ -144,7 +142,7 @@ public sealed class UdpIceDriver : IAsyncDisposable
                 return;
             }
 
-            var remote = (IPEndPoint)template.Create(address);
+            IPEndPoint remote = endPoints.Get(address);
             lock (_gate)
             {
                 Dispatch(remote, buffer.AsSpan(0, n));
