@@ -126,19 +126,29 @@ public class IceAgentTests
     [Fact]
     public void Role_conflict_487_is_sent_by_the_agent_with_the_larger_tie_breaker()
     {
-        var h = new IceHarness(seed: 11, aControlling: true, bControlling: true);
-        h.SignalAToB();
-        h.SignalBToA();
-        h.RunUntil(() => BothConnected(h), 20_000);
-        bool aWins = h.A.TieBreaker > h.B.TieBreaker;
-        // If A wins, B's ICE-CONTROLLING check to A is answered 487 (seen in B's received list).
-        bool saw487 = h.ReceivedByB.Any(r => StunMessage.TryParse(r.Data, out StunMessage m) == StunParseError.None && m.ErrorCode == 487);
-        // Otherwise B answers A's check with 487, or A yields on receiving B's check; either way B keeps control.
-        Assert.Equal(aWins, h.A.IsControlling);
-        if (aWins)
+        // Both start controlling and their first checks cross. The agent with the larger tie-breaker
+        // answers the other's check with 487 and keeps control; the smaller one yields on receiving
+        // the winner's ICE-CONTROLLING check and answers it normally. So B sees a 487 exactly when A
+        // wins, and only the loser changes role, exactly once. Seeds cover both outcomes.
+        bool sawAWin = false;
+        bool sawBWin = false;
+        for (ulong seed = 11; seed < 31; seed++)
         {
-            Assert.True(saw487 || h.EventsB.Any(e => e.Kind == IceEventKind.RoleChanged));
+            var h = new IceHarness(seed, aControlling: true, bControlling: true);
+            h.SignalAToB();
+            h.SignalBToA();
+            Assert.True(h.RunUntil(() => BothConnected(h), 20_000));
+            bool aWins = h.A.TieBreaker > h.B.TieBreaker;
+            sawAWin |= aWins;
+            sawBWin |= !aWins;
+            bool bSaw487 = h.ReceivedByB.Any(r => StunMessage.TryParse(r.Data, out StunMessage m) == StunParseError.None && m.ErrorCode == 487);
+            Assert.Equal(aWins, bSaw487);
+            Assert.Equal(aWins, h.A.IsControlling);
+            Assert.Equal(aWins ? 0 : 1, h.EventsA.Count(e => e.Kind == IceEventKind.RoleChanged));
+            Assert.Equal(aWins ? 1 : 0, h.EventsB.Count(e => e.Kind == IceEventKind.RoleChanged));
         }
+
+        Assert.True(sawAWin && sawBWin);
     }
 
     [Fact]
