@@ -33,7 +33,8 @@ public enum CompactResult : byte
 /// <see cref="SignalingBlob"/>. Expansion regenerates what the WebRTC profile fixes (mid 0,
 /// BUNDLE, sctp-port 5000, ice-options trickle) and recomputes candidate foundations and
 /// priorities (RFC 8445 §5.1.1.3, §5.1.2.1). Compaction keeps credentials, fingerprint, setup,
-/// max-message-size and the dialable candidates (see docs/signaling.md "Candidates").
+/// max-message-size and the dialable candidates in the SDP's order (see docs/signaling.md
+/// "Candidates"); expansion lists them in the blob's order, so both directions preserve order.
 /// </summary>
 public static class CompactSignaling
 {
@@ -125,9 +126,16 @@ public static class CompactSignaling
             }
         }
 
-        // Highest priority first; equal priorities keep the SDP's order.
-        usable.Sort((a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Order.CompareTo(b.Order));
+        // Over the limit, the lowest priorities go; the rest keep the SDP's order.
         int kept = Math.Min(usable.Count, SignalingBlob.MaxCandidates);
+        int overLimit = usable.Count - kept;
+        if (usable.Count > kept)
+        {
+            usable.Sort((a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Order.CompareTo(b.Order));
+            usable.RemoveRange(kept, usable.Count - kept);
+            usable.Sort((a, b) => a.Order.CompareTo(b.Order));
+        }
+
         var candidates = new SignalingCandidate[kept];
         for (int i = 0; i < kept; i++)
         {
@@ -144,7 +152,7 @@ public static class CompactSignaling
             description.IcePassword,
             candidates,
             mms == SignalingBlob.DefaultMaxMessageSize ? null : mms);
-        report = new CompactionReport(mdns, notUdp, unusable, usable.Count - kept);
+        report = new CompactionReport(mdns, notUdp, unusable, overLimit);
         return CompactResult.Ok;
     }
 

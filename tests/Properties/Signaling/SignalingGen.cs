@@ -40,6 +40,10 @@ public static class SignalingGen
             ? SignalingBlob.WithCredentials(role, setup, fingerprint, ufrag, pwd, candidates, mms)
             : SignalingBlob.WithSecret(role, setup, fingerprint, secret, candidates, mms);
 
+    /// <summary>Blobs whose role agrees with their DTLS setup (RFC 8842: offers say actpass, answers do not).</summary>
+    public static Gen<SignalingBlob> ConsistentBlob { get; } =
+        Blob.Where(b => (b.Role == SignalingRole.Offer) == (b.Setup == DtlsSetup.ActPass));
+
     /// <summary>RtcScamp offers with one IPv4 host and one IPv4 server-reflexive candidate.</summary>
     public static Gen<SignalingBlob> HostSrflxOffer { get; } =
         from fingerprint in Bytes(32)
