@@ -205,7 +205,7 @@ public static class SdpParser
         switch (name)
         {
             case "group":
-                if (value.StartsWith("BUNDLE"))
+                if (value is "BUNDLE" || value.StartsWith("BUNDLE "))
                 {
                     var mids = new List<string>();
                     foreach (Range r in value[6..].Split(' '))

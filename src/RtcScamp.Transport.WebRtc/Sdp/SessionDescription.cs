@@ -10,8 +10,9 @@ namespace RtcScamp.Transport.WebRtc.Sdp;
 /// <summary>
 /// A session description with exactly one data-channel media section — all a WebRTC data-channel
 /// peer needs. Session-level ICE and DTLS attributes are folded into the media section when parsed.
+/// A record, so an answer can be shaped from an expansion (<c>expanded with { Mid = offer.Mid }</c>).
 /// </summary>
-public sealed class SessionDescription
+public sealed record SessionDescription
 {
     /// <summary>The SCTP port WebRTC uses (RFC 8841 §5; everyone sends 5000).</summary>
     public const int DefaultSctpPort = 5000;

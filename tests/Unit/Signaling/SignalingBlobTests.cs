@@ -19,6 +19,15 @@ public class SignalingBlobTests
     }
 
     [Fact]
+    public void Documented_lengths_hold()
+    {
+        Assert.Equal(78, SignalingBlob.MinTextLength);
+        Assert.Equal(78, SignalingBlob.WithSecret(SignalingRole.Offer, DtlsSetup.ActPass, new byte[32], new byte[16], []).Encode().Length);
+        SignalingCandidate v6 = SignalingCandidate.FromIPAddress(IceCandidateType.Host, System.Net.IPAddress.Parse("2001:db8::10"), 50001);
+        Assert.Equal(124, SignalingBlob.WithSecret(SignalingRole.Offer, DtlsSetup.ActPass, new byte[32], new byte[16], [SignalingSamples.Host, SignalingSamples.Srflx, v6]).Encode().Length);
+    }
+
+    [Fact]
     public void Golden_string_pins_the_format()
     {
         // Computed independently (Python: hashlib/zlib and a separate base62 writer), see docs/signaling.md.
