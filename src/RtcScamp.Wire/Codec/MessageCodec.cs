@@ -29,6 +29,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using RtcScamp.Wire.Messages;
 
 namespace RtcScamp.Wire.Codec;
@@ -63,14 +64,9 @@ public static class MessageCodec
         // A frame inside one pipe segment or one datagram (nearly all of them) is read from its span; only a frame
         // straddling segments pays for MessagePackReader's sequence reader. Both readers accept exactly the same
         // bytes (CodecPathProperties).
-        if (body.IsSingleSegment)
-        {
-            var span = new MessageSpanReader(body);
-            return DecodeBody(ref span, limits, maxHops, out message);
-        }
-
-        var sequence = new MessageBodyReader(body);
-        return DecodeBody(ref sequence, limits, maxHops, out message);
+        return body.IsSingleSegment
+            ? DecodeWithSpanReader(body, limits, maxHops, out message)
+            : DecodeWithSequenceReader(body, limits, maxHops, out message);
     }
 
     /// <summary>
@@ -92,8 +88,7 @@ public static class MessageCodec
             return DecodeResult.FrameTooLarge;
         }
 
-        var span = new MessageSpanReader(body);
-        return DecodeBody(ref span, limits, maxHops, out message);
+        return DecodeWithSpanReader(body, limits, maxHops, out message);
     }
 
     /// <summary>
@@ -109,12 +104,26 @@ public static class MessageCodec
             return DecodeResult.FrameTooLarge;
         }
 
-        var sequence = new MessageBodyReader(body);
-        return DecodeBody(ref sequence, limits, maxHops, out message);
+        return DecodeWithSequenceReader(body, limits, maxHops, out message);
+    }
+
+    // One method per reader, each with its reader as a local and the body decoder inlined into it, so the JIT can
+    // keep the reader's position and span in registers on the hot path.
+    private static DecodeResult DecodeWithSpanReader(in ReadOnlySequence<byte> body, WireLimits limits, int maxHops, out WireMessage message)
+    {
+        var reader = new MessageSpanReader(body);
+        return DecodeBody(ref reader, limits, maxHops, out message);
+    }
+
+    private static DecodeResult DecodeWithSequenceReader(in ReadOnlySequence<byte> body, WireLimits limits, int maxHops, out WireMessage message)
+    {
+        var reader = new MessageBodyReader(body);
+        return DecodeBody(ref reader, limits, maxHops, out message);
     }
 
     //  body:  [ array header | type | field 1 | … | field n ]   nothing after the array
     /// <summary>The body decoder proper, specialised by the JIT for each reader struct.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static DecodeResult DecodeBody<TReader>(ref TReader reader, WireLimits limits, int maxHops, out WireMessage message)
         where TReader : IMessageFieldReader, allows ref struct
     {
@@ -562,6 +571,7 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static DecodeResult ReadHeartbeat<TReader>(ref TReader reader, int count, out WireMessage message)
         where TReader : IMessageFieldReader, allows ref struct
     {
@@ -613,6 +623,7 @@ public static class MessageCodec
         return DecodeResult.Ok;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static DecodeResult ReadBroadcast<TReader>(ref TReader reader, int count, WireLimits limits, out WireMessage message)
         where TReader : IMessageFieldReader, allows ref struct
     {

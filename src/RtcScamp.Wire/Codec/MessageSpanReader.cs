@@ -196,6 +196,7 @@ internal ref struct MessageSpanReader : IMessageFieldReader
     //  bin8  0xc4 len:u8    bytes…
     //  bin16 0xc5 len:u16be bytes…
     //  bin32 0xc6 len:u32be bytes…
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public DecodeResult TryReadBin(int maxLength, out ReadOnlySequence<byte> bytes)
     {
         DecodeResult result = TryReadBinRange(maxLength, out int start, out int length);
@@ -248,6 +249,7 @@ internal ref struct MessageSpanReader : IMessageFieldReader
     /// Reads a bin header, checks the announced length against <paramref name="maxLength"/> and then against the
     /// bytes left, and consumes the value; <paramref name="start"/> is where its content begins in the span.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private DecodeResult TryReadBinRange(int maxLength, out int start, out int length)
     {
         start = 0;
