@@ -6,15 +6,17 @@ using static RtcScamp.Wire.Codec.MessagePackFields;
 namespace RtcScamp.Wire.Codec;
 
 /// <summary>
-/// Reads the handful of MessagePack value shapes the protocol uses from one frame body, without ever letting
+/// The slow path of <see cref="MessageCodec.TryDecode"/>, for a frame body split across segments (a frame that
+/// straddles two pipe segments): reads the handful of MessagePack value shapes the protocol uses, without ever letting
 /// <see cref="MessagePackReader"/> throw: each read peeks the format code (and a bin header's length), checks
 /// that the whole value is present and within its limit, and only then asks the reader to consume it.
 /// Hostile input therefore costs a few comparisons, never an exception (MessagePack-CSharp 2.5 reports
 /// truncation and wrong codes by throwing, which is slow and would let peer bytes raise exceptions).
-/// When the body is one contiguous segment (the usual case) peeks index that span directly; otherwise the
-/// few header bytes are copied out of the sequence.
+/// Peeks copy the few header bytes out of the sequence (or index the span directly when a caller forces this path
+/// on a single-segment body, as the path-equivalence tests do). A single-segment body normally takes
+/// <see cref="MessageSpanReader"/> instead, which must agree with this reader on every input.
 /// </summary>
-internal ref struct MessageBodyReader
+internal ref struct MessageBodyReader : IMessageFieldReader
 {
     private MessagePackReader _reader;
     private readonly long _length;
@@ -30,14 +32,14 @@ internal ref struct MessageBodyReader
     }
 
     /// <summary>True when every byte of the body was consumed.</summary>
-    internal readonly bool End => _reader.Consumed == _length;
+    public readonly bool End => _reader.Consumed == _length;
 
     private readonly long Remaining => _length - _reader.Consumed;
 
     //  fixarray  1001xxxx                       (count 0..15)
     //  array16   0xdc  count:u16be
     //  array32   0xdd  count:u32be
-    internal DecodeResult TryReadArrayHeader(out int count)
+    public DecodeResult TryReadArrayHeader(out int count)
     {
         count = 0;
         if (End)
@@ -67,7 +69,7 @@ internal ref struct MessageBodyReader
     //  uint32 0xce b*4         int32 0xd2 b*4
     //  uint64 0xcf b*8         int64 0xd3 b*8
     /// <summary>Reads an unsigned integer of at most <paramref name="max"/>, in any MessagePack integer form.</summary>
-    internal DecodeResult TryReadUInt(ulong max, out ulong value)
+    public DecodeResult TryReadUInt(ulong max, out ulong value)
     {
         value = 0;
         if (End)
@@ -102,7 +104,7 @@ internal ref struct MessageBodyReader
 
     //  float64 0xcb b*8   (float32 0xca b*4 and any integer form are accepted, then widened)
     /// <summary>Reads a finite double.</summary>
-    internal DecodeResult TryReadFiniteDouble(out double value)
+    public DecodeResult TryReadFiniteDouble(out double value)
     {
         value = 0;
         if (End)
@@ -134,7 +136,7 @@ internal ref struct MessageBodyReader
     /// (<see cref="DecodeResult.LimitExceeded"/>) and then against the bytes left (<see cref="DecodeResult.MalformedField"/>)
     /// before the content is touched.
     /// </summary>
-    internal DecodeResult TryReadBin(int maxLength, out ReadOnlySequence<byte> bytes)
+    public DecodeResult TryReadBin(int maxLength, out ReadOnlySequence<byte> bytes)
     {
         bytes = default;
         if (End)
@@ -179,7 +181,7 @@ internal ref struct MessageBodyReader
     }
 
     /// <summary>A NodeId is a bin of exactly 16 bytes (written as <c>c4 10</c> + 16 bytes); any other length is malformed.</summary>
-    internal DecodeResult TryReadNodeId(out NodeId id)
+    public DecodeResult TryReadNodeId(out NodeId id)
     {
         id = default;
         Span<byte> scratch = stackalloc byte[NodeIdLength];
@@ -206,7 +208,7 @@ internal ref struct MessageBodyReader
     }
 
     /// <summary>A route is a bin of 16·k bytes, k ≤ <paramref name="maxHops"/>.</summary>
-    internal DecodeResult TryReadRoute(int maxHops, out ReadOnlySequence<byte> route)
+    public DecodeResult TryReadRoute(int maxHops, out ReadOnlySequence<byte> route)
     {
         DecodeResult result = TryReadBin(maxHops * NodeId.Size, out route);
         if (result == DecodeResult.Ok && route.Length % NodeId.Size != 0)
@@ -217,17 +219,6 @@ internal ref struct MessageBodyReader
 
         return result;
     }
-
-    /// <summary>Total encoded size of an integer given its format code, 0 if the code is not an integer.</summary>
-    private static int IntegerSize(byte code) => code switch
-    {
-        <= FormatMaxPositiveFixInt or >= FormatMinNegativeFixInt => 1,
-        FormatUInt8 or FormatInt8 => 2,
-        FormatUInt16 or FormatInt16 => 3,
-        FormatUInt32 or FormatInt32 => 5,
-        FormatUInt64 or FormatInt64 => 9,
-        _ => 0,
-    };
 
     /// <summary>The next format code; the caller checked that a byte remains.</summary>
     private readonly byte PeekCode() => _isContiguous ? _contiguous[(int)_reader.Consumed] : _reader.NextCode;

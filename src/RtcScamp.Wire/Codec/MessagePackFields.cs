@@ -28,6 +28,17 @@ internal static class MessagePackFields
     internal const byte FormatArray32 = 0xdd;
     internal const byte FormatMinNegativeFixInt = 0xe0;
 
+    /// <summary>Total encoded size of an integer given its format code, 0 if the code is not an integer.</summary>
+    internal static int IntegerSize(byte code) => code switch
+    {
+        <= FormatMaxPositiveFixInt or >= FormatMinNegativeFixInt => 1,
+        FormatUInt8 or FormatInt8 => 2,
+        FormatUInt16 or FormatInt16 => 3,
+        FormatUInt32 or FormatInt32 => 5,
+        FormatUInt64 or FormatInt64 => 9,
+        _ => 0,
+    };
+
     /// <summary>Encoded size of a bin header plus its content.</summary>
     internal static int BinLength(long contentLength) =>
         checked((int)((contentLength <= byte.MaxValue ? 2 : contentLength <= ushort.MaxValue ? 3 : 5) + contentLength));

@@ -24,6 +24,9 @@ public static class Frame
     /// <summary>Longest length prefix, in bytes.</summary>
     public const int MaxPrefixLength = Leb128.MaxLength;
 
+    /// <summary>Largest span asked of the destination for a whole frame: one 4 KiB memory-pool block.</summary>
+    private const int FrameSpanHint = 4096;
+
     /// <summary>
     /// Looks for one frame at the start of <paramref name="buffer"/>. On <see cref="FrameResult.Ok"/>,
     /// <paramref name="body"/> is the frame body (a slice of the buffer) and <paramref name="buffer"/> is advanced
@@ -95,9 +98,19 @@ public static class Frame
     {
         ArgumentNullException.ThrowIfNull(output);
         int bodyLength = MessageCodec.GetEncodedLength(message, limits);
-        Span<byte> prefix = output.GetSpan(MaxPrefixLength);
-        output.Advance(Leb128.Write(prefix, (uint)bodyLength));
-        MessageCodec.WriteChecked(output, message);
+        int frameLength = Leb128.GetLength((uint)bodyLength) + bodyLength;
+        Span<byte> span = output.GetSpan(Math.Min(frameLength, FrameSpanHint));
+        if (span.Length >= frameLength)
+        {
+            // The usual case: prefix and body straight into the destination's span, one Advance.
+            int prefixLength = Leb128.Write(span, (uint)bodyLength);
+            MessageCodec.WriteChecked(span[prefixLength..], message, bodyLength);
+            output.Advance(frameLength);
+            return;
+        }
+
+        output.Advance(Leb128.Write(output.GetSpan(MaxPrefixLength), (uint)bodyLength));
+        MessageCodec.WriteChecked(output, message, bodyLength);
     }
 
     /// <summary>Exact frame size (prefix and body) for <paramref name="message"/> under <see cref="WireLimits.Default"/>.</summary>
