@@ -60,6 +60,7 @@ public sealed partial class ScampNode
     private long _leaseDeadline = long.MaxValue;
     private long _leaseWindowEnd = long.MaxValue;
     private long _leaveDeadline = long.MaxValue;
+    private long _joinDeadline = long.MinValue;
     private ulong _broadcastSequence;
     private ulong _heartbeatSequence;
     private SubscriptionSeenCounts _seen;
@@ -190,15 +191,15 @@ public sealed partial class ScampNode
             ThrowState("Join needs an open connection to the first contact.");
         }
 
-        SendSubscribe(slot, SubscribeFlags.None);
+        SendSubscribe(slot, SubscribeFlags.None, now);
     }
 
     /// <summary>A connection to <paramref name="peer"/> is up (one we asked for with Connect, or an inbound one).</summary>
     public void HandleConnectionUp(NodeId peer, long now)
     {
-        if (_state is NodeState.Created or NodeState.Left)
+        if (_state == NodeState.Left)
         {
-            _outbox.Add(new NodeOutput(OutputKind.Close, peer, reason: _state == NodeState.Left ? CloseReason.Leaving : CloseReason.PeerClosed));
+            _outbox.Add(new NodeOutput(OutputKind.Close, peer, reason: CloseReason.Leaving));
             return;
         }
 
@@ -326,7 +327,7 @@ public sealed partial class ScampNode
 
         if (now >= _nextTick)
         {
-            Tick();
+            Tick(now);
             _nextTick += _tickPeriod;
             if (_nextTick <= now)
             {

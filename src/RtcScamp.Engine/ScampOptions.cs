@@ -49,6 +49,13 @@ public sealed record ScampOptions
     public long LeaseOverlap { get; init; } = 60_000;
 
     /// <summary>
+    /// How long a subscription may take (walk, forwarding, connection set-up) before a node whose join or rejoin got
+    /// no arc to a contact tries again; until then the empty-view and isolation checks leave a joining node alone.
+    /// Default 60 000. Source: guess (a 10⁶-node walk is ~10·2(c+1)·ln n ≈ 550 hops; at 50 ms a hop, ~30 s).
+    /// </summary>
+    public long JoinTimeout { get; init; } = 60_000;
+
+    /// <summary>
     /// Budget of the indirection walk; each hop subtracts 1/deg(current). Default 10. Source: DESIGN.md §1
     /// ("e.g. 10"), after the paper's indirection scheme (§4.1).
     /// </summary>
@@ -127,6 +134,7 @@ public sealed record ScampOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(LivenessMultiple, 100);
         ArgumentOutOfRangeException.ThrowIfNegative(Lease);
         ArgumentOutOfRangeException.ThrowIfNegative(LeaseOverlap);
+        ArgumentOutOfRangeException.ThrowIfNegative(JoinTimeout);
         if (!(WalkBudget >= 0 && WalkBudget <= 1000))
         {
             throw new ArgumentOutOfRangeException(nameof(WalkBudget), "WalkBudget must be in [0, 1000].");

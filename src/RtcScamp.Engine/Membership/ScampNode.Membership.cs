@@ -104,11 +104,12 @@ public sealed partial class ScampNode
         _leaveDeadline = long.MaxValue;
     }
 
-    private void SendSubscribe(int slot, SubscribeFlags flags)
+    private void SendSubscribe(int slot, SubscribeFlags flags, long now)
     {
         if (flags == SubscribeFlags.None)
         {
             _awaitingContact = true;
+            _joinDeadline = now + _options.JoinTimeout;
         }
 
         ReadOnlySequence<byte> route = default;
@@ -123,7 +124,7 @@ public sealed partial class ScampNode
     }
 
     /// <summary>Resubscribes through a random PartialView member (else an InView member, else any connected peer).</summary>
-    private void Resubscribe(SubscribeFlags flags)
+    private void Resubscribe(SubscribeFlags flags, long now)
     {
         int slot = RandomSlotWith(PeerFlags.PartialView, _pvCount);
         if (slot < 0)
@@ -148,7 +149,7 @@ public sealed partial class ScampNode
         }
 
         // With no out-arc left a resubscription is a rejoin: it also asks for the arc to the contact.
-        SendSubscribe(slot, _pvCount == 0 ? SubscribeFlags.None : flags);
+        SendSubscribe(slot, _pvCount == 0 ? SubscribeFlags.None : flags, now);
     }
 
     private void OnHello(int slot, in Hello hello)
@@ -634,7 +635,7 @@ public sealed partial class ScampNode
         _counters.LeaseResubscriptions++;
         if (_ivCount == 0)
         {
-            Resubscribe(SubscribeFlags.Isolated);
+            Resubscribe(SubscribeFlags.Isolated, now);
             return;
         }
 
@@ -649,7 +650,7 @@ public sealed partial class ScampNode
 
         _leaseOld = _ivCount;
         _leaseWindowEnd = now + _options.LeaseOverlap;
-        Resubscribe(SubscribeFlags.Lease);
+        Resubscribe(SubscribeFlags.Lease, now);
     }
 
     /// <summary>Old in-arcs not replaced during the lease window are kept.</summary>
@@ -670,7 +671,7 @@ public sealed partial class ScampNode
     }
 
     /// <summary>Every half heartbeat period: heartbeats, liveness, idle connections, isolation.</summary>
-    private void Tick()
+    private void Tick(long now)
     {
         bool leaving = _state == NodeState.Leaving;
         for (int slot = _peers.Count - 1; slot >= 0; slot--)
@@ -714,7 +715,7 @@ public sealed partial class ScampNode
             }
         }
 
-        if (leaving || _peers.Count == 0)
+        if (leaving || _peers.Count == 0 || (_awaitingContact && now < _joinDeadline))
         {
             _isolatedTicks = 0;
             _emptyViewTicks = 0;
@@ -728,13 +729,13 @@ public sealed partial class ScampNode
             _emptyViewTicks = 0;
             _isolatedTicks = 0;
             _counters.EmptyViewRejoins++;
-            Resubscribe(SubscribeFlags.None);
+            Resubscribe(SubscribeFlags.None, now);
         }
         else if (_isolatedTicks >= _livenessTicks)
         {
             _isolatedTicks = 0;
             _counters.IsolationResubscriptions++;
-            Resubscribe(SubscribeFlags.Isolated);
+            Resubscribe(SubscribeFlags.Isolated, now);
         }
     }
 }
