@@ -684,7 +684,7 @@ public sealed partial class ScampNode
                     p.SilentTicks++;
                 }
 
-                if (p.SilentTicks >= _livenessTicks)
+                if (p.SilentTicks > _livenessTicks)
                 {
                     _counters.LivenessKills++;
                     Close(slot, CloseReason.LivenessTimeout);

@@ -36,6 +36,10 @@ public struct Xoshiro256StarStar
         }
     }
 
+    /// <summary>A generator with exactly this raw state (for known-answer tests against the reference implementation).</summary>
+    internal static Xoshiro256StarStar FromState(ulong s0, ulong s1, ulong s2, ulong s3) =>
+        new() { _s0 = s0, _s1 = s1, _s2 = s2, _s3 = s3 };
+
     /// <summary>The next 64 uniformly distributed bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong NextUInt64()
