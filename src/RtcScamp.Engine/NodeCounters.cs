@@ -81,6 +81,9 @@ public struct NodeCounters
     /// <summary>Rejoins because the PartialView stayed empty for k·H.</summary>
     public long EmptyViewRejoins;
 
+    /// <summary>Joins retried because no contact arc came within the join timeout.</summary>
+    public long JoinRetries;
+
     /// <summary>Unsubscribe messages that asked this node for a replacement arc and led to one.</summary>
     public long ReplacementsMade;
 

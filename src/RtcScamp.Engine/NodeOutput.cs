@@ -34,6 +34,12 @@ public enum OutputKind : byte
 
     /// <summary>A <see cref="Signal"/> addressed to this node arrived (<see cref="NodeOutput.Message"/>); for the transport.</summary>
     SignalArrived = 6,
+
+    /// <summary>
+    /// The join got no contact arc within <see cref="ScampOptions.JoinTimeout"/> and no connection is left to retry
+    /// through: the application must connect to a new first contact and call <see cref="ScampNode.Join"/> again.
+    /// </summary>
+    JoinFailed = 7,
 }
 
 /// <summary>Which view changed, and how.</summary>

@@ -181,26 +181,79 @@ public sealed partial class ScampNode
             return;
         }
 
+        int subscriberSlot = _peers.Find(s);
         if (_state != NodeState.Member)
         {
-            _counters.StaleMessages++;
+            // A leaving node has no arcs left but its connections linger: hand the walk on rather than lose it.
+            int handOff = RandomConnectedSlot(subscriberSlot);
+            if (handOff < 0)
+            {
+                _counters.StaleMessages++;
+                return;
+            }
+
+            Send(handOff, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, AppendRoute(subscribe.Route, s)));
             return;
         }
 
         _counters.WalkSteps++;
-        int subscriberSlot = _peers.Find(s);
         bool subscriberIsArcPeer = subscriberSlot >= 0 && _peers[subscriberSlot].Has(PeerFlags.PartialView | PeerFlags.InView);
         int degree = _arcPeers - (subscriberIsArcPeer ? 1 : 0);
+        if (degree == 0 && _awaitingContact)
+        {
+            // Still joining and without arcs: this node is not in the overlay yet, so it must not become a contact
+            // (that would start a separate overlay). Pass the walk toward the node it is joining through.
+            int handOff = RandomConnectedSlot(subscriberSlot);
+            if (handOff >= 0)
+            {
+                Send(handOff, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, AppendRoute(subscribe.Route, s)));
+                return;
+            }
+        }
+
         budget = degree > 0 ? budget - (1.0 / degree) : 0;
         if (budget <= 0)
         {
-            BecomeContact(s, subscribe.Flags, subscribe.Contact, subscribe.Route);
-            return;
+            if (_pvCount > 0 || degree == 0 || subscribe.Budget <= double.Epsilon)
+            {
+                BecomeContact(s, subscribe.Flags, subscribe.Contact, subscribe.Route);
+                return;
+            }
+
+            // A node with an empty PartialView (itself still joining) cannot fan out: the walk takes one more step,
+            // with the smallest budget so that the next node ends it.
+            budget = double.Epsilon;
         }
 
         int next = RandomWalkSlot(subscriberIsArcPeer ? subscriberSlot : -1, degree);
         NodeRoute route = AppendRoute(subscribe.Route, s);
         Send(next, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, route));
+    }
+
+    /// <summary>A uniformly chosen connected slot other than <paramref name="excluded"/>, or -1.</summary>
+    private int RandomConnectedSlot(int excluded)
+    {
+        int count = 0;
+        for (int i = 0; i < _peers.Count; i++)
+        {
+            count += i != excluded && _peers[i].Has(PeerFlags.Connected) ? 1 : 0;
+        }
+
+        if (count == 0)
+        {
+            return -1;
+        }
+
+        int k = _random.NextInt(count);
+        for (int i = 0; i < _peers.Count; i++)
+        {
+            if (i != excluded && _peers[i].Has(PeerFlags.Connected) && k-- == 0)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>A slot uniform over PartialView ∪ InView, excluding <paramref name="excluded"/>.</summary>
@@ -269,9 +322,24 @@ public sealed partial class ScampNode
             return;
         }
 
+        if (copy.Hops >= _options.SubscriptionHopLimit)
+        {
+            _counters.CopiesLostHopLimit++;
+            return;
+        }
+
         if (_state != NodeState.Member)
         {
-            _counters.CopiesLostNoView++;
+            // Leaving: pass the copy to any peer still connected rather than destroy it.
+            int handOff = RandomConnectedSlot(_peers.Find(s));
+            if (handOff < 0)
+            {
+                _counters.CopiesLostNoView++;
+                return;
+            }
+
+            _counters.SubscriptionsForwarded++;
+            Send(handOff, new ForwardedSubscription(s, (byte)(copy.Hops + 1), copy.Flags, copy.Contact, AppendRoute(copy.Route, s)));
             return;
         }
 
@@ -423,8 +491,13 @@ public sealed partial class ScampNode
             // The contact made the arc this→contact.
             if (_state != NodeState.Member || !_awaitingContact)
             {
+                // A repeated Accept for an arc we have is harmless; any other is refused so the contact drops it.
                 _counters.StaleMessages++;
-                Send(slot, new Remove(RemoveArc.SenderToReceiver));
+                if (!_peers[slot].Has(PeerFlags.PartialView))
+                {
+                    Send(slot, new Remove(RemoveArc.SenderToReceiver));
+                }
+
                 return;
             }
 
@@ -712,6 +785,23 @@ public sealed partial class ScampNode
             else if (++p.SilentTicks >= _connectTicks)
             {
                 Close(slot, CloseReason.ConnectFailed);
+            }
+        }
+
+        if (!leaving && _awaitingContact && now >= _joinDeadline)
+        {
+            // The join (or rejoin) got no contact arc in time: try again through any connected peer, or tell the
+            // application it needs a new first contact.
+            _counters.JoinRetries++;
+            int slot = RandomConnectedSlot(-1);
+            if (slot >= 0)
+            {
+                SendSubscribe(slot, SubscribeFlags.None, now);
+            }
+            else
+            {
+                _awaitingContact = false;
+                _outbox.Add(new NodeOutput(OutputKind.JoinFailed, NodeId.None));
             }
         }
 

@@ -47,6 +47,7 @@ public sealed class SimNetwork
     private readonly List<bool> _alive = [];
     private readonly List<long> _timer = [];
     private readonly Dictionary<ulong, uint> _links = [];
+    private readonly List<int> _rejoins = [];
     private Xoshiro256StarStar _random;
     private uint _nextEpoch = 1;
     private ulong _trace = 14695981039346656037UL;
@@ -73,6 +74,9 @@ public sealed class SimNetwork
 
     /// <summary>Messages dropped because their connection had been closed (or was never up) when they arrived.</summary>
     public long MessagesLostToClosedLinks { get; private set; }
+
+    /// <summary>Joins redone through a new random first contact after a node reported JoinFailed.</summary>
+    public long Rejoins { get; private set; }
 
     /// <summary>Events processed.</summary>
     public long EventsProcessed { get; private set; }
@@ -330,6 +334,9 @@ public sealed class SimNetwork
                     }
 
                     break;
+                case OutputKind.JoinFailed:
+                    _rejoins.Add(index);
+                    break;
                 case OutputKind.Close:
                     if (peer >= 0 && _links.TryGetValue(LinkKey(index, peer), out uint closing))
                     {
@@ -340,6 +347,14 @@ public sealed class SimNetwork
             }
         }
 
+        if (_rejoins.Count > 0)
+        {
+            // Acting as the application: a node whose join failed joins again through a random live member.
+            int node = _rejoins[^1];
+            _rejoins.RemoveAt(_rejoins.Count - 1);
+            RejoinThroughRandomMember(node);
+        }
+
         long t = _nodes[index].PollTimeout();
         if (t != long.MaxValue && t != _timer[index])
         {
@@ -347,6 +362,40 @@ public sealed class SimNetwork
             _timer[index] = t;
             _queue.Push(new SimEvent { Time = t, Kind = SimEventKind.Timer, To = index });
         }
+    }
+
+    private void RejoinThroughRandomMember(int index)
+    {
+        int members = 0;
+        for (int i = 0; i < _nodes.Count; i++)
+        {
+            members += i != index && IsAlive(i) && _nodes[i].State == NodeState.Member ? 1 : 0;
+        }
+
+        if (members == 0 || !IsAlive(index) || _nodes[index].State != NodeState.Member)
+        {
+            return;
+        }
+
+        int k = _random.NextInt(members);
+        int contact = -1;
+        for (int i = 0; i < _nodes.Count && contact < 0; i++)
+        {
+            if (i != index && IsAlive(i) && _nodes[i].State == NodeState.Member && k-- == 0)
+            {
+                contact = i;
+            }
+        }
+
+        Rejoins++;
+        _links[LinkKey(index, contact)] = _nextEpoch++;
+        _nodes[index].HandleConnectionUp(IdOf(contact), Now);
+        Drain(index);
+        _nodes[contact].HandleConnectionUp(IdOf(index), Now);
+        Drain(contact);
+        _nodes[index].Join(IdOf(contact), Now);
+        Drain(index);
+        LastActivity = Now;
     }
 
     private void ScheduleMessage(int from, int to, uint epoch, in WireMessage message)
