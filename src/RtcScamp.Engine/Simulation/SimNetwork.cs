@@ -39,7 +39,6 @@ public sealed class SimNetwork
 {
     private const ulong IdTag = 0x5CA3_9000_0000_0000UL;
     private readonly ScampOptions _options;
-    private readonly SimNetworkOptions _network;
     private readonly ulong _seed;
     private readonly NodeOutbox _outbox = new(64);
     private readonly SimEventQueue _queue = new();
@@ -58,10 +57,16 @@ public sealed class SimNetwork
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _network = network ?? new SimNetworkOptions();
+        Conditions = network ?? new SimNetworkOptions();
         _seed = seed;
         _random = new Xoshiro256StarStar(seed);
     }
+
+    /// <summary>
+    /// Latency, jitter, duplication and loss; may be changed between steps (e.g. duplicate only broadcasts: a
+    /// duplicated walk would fork, and real transports are reliable).
+    /// </summary>
+    public SimNetworkOptions Conditions { get; set; }
 
     /// <summary>Current simulated time.</summary>
     public long Now { get; private set; }
@@ -400,16 +405,16 @@ public sealed class SimNetwork
 
     private void ScheduleMessage(int from, int to, uint epoch, in WireMessage message)
     {
-        if (_network.LossProbability > 0 && _random.NextDouble() < _network.LossProbability)
+        if (Conditions.LossProbability > 0 && _random.NextDouble() < Conditions.LossProbability)
         {
             return;
         }
 
-        int copies = _network.DuplicateProbability > 0 && _random.NextDouble() < _network.DuplicateProbability ? 2 : 1;
+        int copies = Conditions.DuplicateProbability > 0 && _random.NextDouble() < Conditions.DuplicateProbability ? 2 : 1;
         WireMessage owned = SimMessages.Copy(message);
         for (int i = 0; i < copies; i++)
         {
-            long delay = Latency(from, to) + (_network.Jitter > 0 ? (long)(_random.NextDouble() * (_network.Jitter + 1)) : 0);
+            long delay = Latency(from, to) + (Conditions.Jitter > 0 ? (long)(_random.NextDouble() * (Conditions.Jitter + 1)) : 0);
             _queue.Push(new SimEvent { Time = Now + delay, Kind = SimEventKind.Message, From = from, To = to, Epoch = epoch, Message = owned });
         }
     }
@@ -417,8 +422,8 @@ public sealed class SimNetwork
     private long Latency(int a, int b)
     {
         ulong x = _seed ^ (LinkKey(a, b) * 0xD1B54A32D192ED03UL);
-        long span = _network.MaxLatency - _network.MinLatency + 1;
-        return _network.MinLatency + (long)(Xoshiro256StarStar.SplitMix64(ref x) % (ulong)Math.Max(1, span));
+        long span = Conditions.MaxLatency - Conditions.MinLatency + 1;
+        return Conditions.MinLatency + (long)(Xoshiro256StarStar.SplitMix64(ref x) % (ulong)Math.Max(1, span));
     }
 
     private static ulong LinkKey(int a, int b) => a < b ? ((ulong)(uint)a << 32) | (uint)b : ((ulong)(uint)b << 32) | (uint)a;

@@ -66,7 +66,7 @@ public class OverlayProperties
     public Property Same_seed_and_inputs_give_the_same_output_trace() =>
         Prop.ForAll(Schedules.Arbitrary(maxOps: 60, joins: 5, leaves: 1, crashes: 1, broadcasts: 2, waits: 1), schedule =>
         {
-            var net = new SimNetworkOptions { Jitter = 20, DuplicateProbability = 0.05, LossProbability = 0.01 };
+            var net = new SimNetworkOptions { Jitter = 20, DuplicateProbability = 0.002, LossProbability = 0.01 };
             ulong a = Trace(schedule, net);
             ulong b = Trace(schedule, net);
             return a == b;

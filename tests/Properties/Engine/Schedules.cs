@@ -101,7 +101,7 @@ internal sealed class ScheduleRun
         return this;
     }
 
-    public bool RunQuiet() => Network.RunUntilQuiet(Schedules.QuietFor, Network.Now + 2_000_000);
+    public bool RunQuiet() => Network.RunUntilQuiet(Schedules.QuietFor, Network.Now + 300_000);
 
     public void Apply(Op op)
     {
