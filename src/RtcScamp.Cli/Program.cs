@@ -2,9 +2,5 @@ namespace RtcScamp.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
-    {
-        Console.Error.WriteLine("rtcscamp: commands are being built; see README.md");
-        return args.Length == 0 ? 0 : 2;
-    }
+    private static int Main(string[] args) => CliApp.Run(args, Console.In, Console.Out, Console.Error);
 }

@@ -1,0 +1,67 @@
+using Org.BouncyCastle.Tls;
+using RtcScamp.Transport.WebRtc.Identity;
+using BcHashAlgorithm = Org.BouncyCastle.Tls.HashAlgorithm;
+
+namespace RtcScamp.Transport.WebRtc.Dtls;
+
+/// <summary>
+/// BouncyCastle server peer for the WebRTC profile (see <see cref="DtlsCipherSuites"/>): prefers its own
+/// suite order, sends a CertificateRequest for <c>ecdsa_sign</c> (both sides must authenticate, RFC 8827
+/// §6.5), and pins the client's certificate with <see cref="PeerCertificatePin"/>.
+/// </summary>
+internal sealed class WebRtcDtlsServer : DefaultTlsServer
+{
+    private static readonly short[] s_clientCertificateTypes = [ClientCertificateType.ecdsa_sign];
+
+    private static readonly SignatureAndHashAlgorithm[] s_clientSignatures =
+    [
+        SignatureAndHashAlgorithm.GetInstance(BcHashAlgorithm.sha256, SignatureAlgorithm.ecdsa),
+        SignatureAndHashAlgorithm.GetInstance(BcHashAlgorithm.sha384, SignatureAlgorithm.ecdsa),
+        SignatureAndHashAlgorithm.GetInstance(BcHashAlgorithm.sha512, SignatureAlgorithm.ecdsa),
+    ];
+
+    private readonly NodeIdentity _identity;
+    private readonly PeerCertificatePin _pin;
+    private readonly DtlsOptions _options;
+
+    public WebRtcDtlsServer(NodeIdentity identity, PeerCertificatePin pin, DtlsOptions options)
+        : base(DtlsCipherSuites.Crypto)
+    {
+        _identity = identity;
+        _pin = pin;
+        _options = options;
+    }
+
+    /// <summary>After the handshake: the negotiated cipher suite (a <see cref="CipherSuite"/> value).</summary>
+    public int NegotiatedCipherSuite { get; private set; } = -1;
+
+    /// <summary>After the handshake: whether RFC 7627 extended master secret was used.</summary>
+    public bool NegotiatedExtendedMasterSecret { get; private set; }
+
+    public override bool IgnoreCorruptDtlsRecords => true;
+
+    public override bool RequiresExtendedMasterSecret() => true;
+
+    public override void NotifyHandshakeComplete()
+    {
+        base.NotifyHandshakeComplete();
+        NegotiatedCipherSuite = m_context.SecurityParameters.CipherSuite;
+        NegotiatedExtendedMasterSecret = m_context.SecurityParameters.IsExtendedMasterSecret;
+    }
+
+    public override int GetHandshakeTimeoutMillis() => (int)_options.HandshakeTimeout.TotalMilliseconds;
+
+    public override int GetHandshakeResendTimeMillis() => (int)_options.InitialRetransmitTimeout.TotalMilliseconds;
+
+    public override CertificateRequest GetCertificateRequest() => new(s_clientCertificateTypes, s_clientSignatures, null);
+
+    public override void NotifyClientCertificate(Certificate clientCertificate) => _pin.Check(clientCertificate);
+
+    protected override ProtocolVersion[] GetSupportedVersions() => DtlsCipherSuites.Versions;
+
+    protected override int[] GetSupportedCipherSuites() => TlsUtilities.GetSupportedCipherSuites(Crypto, DtlsCipherSuites.Preferred);
+
+    protected override bool PreferLocalCipherSuites() => true;
+
+    protected override TlsCredentialedSigner GetECDsaSignerCredentials() => DtlsCipherSuites.Credentials(m_context, _identity);
+}
