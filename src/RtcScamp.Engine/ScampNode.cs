@@ -11,6 +11,7 @@ using RtcScamp.Engine.Broadcasting;
 using RtcScamp.Engine.Membership;
 using RtcScamp.Engine.Randomness;
 using RtcScamp.Wire;
+using RtcScamp.Wire.Codec;
 using RtcScamp.Wire.Messages;
 
 namespace RtcScamp.Engine;
@@ -308,6 +309,30 @@ public sealed partial class ScampNode
             default:
                 Violation(slot);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A frame body (one MessagePack message; the length prefix already removed, e.g. by
+    /// <c>Frame.TryReadFrame</c>) from <paramref name="from"/>: decoded with the node's limits, then handled like
+    /// <see cref="HandleMessage"/>. A message type this version does not know is dropped and counted (the peer may be
+    /// newer); any other decode failure closes the connection with <see cref="CloseReason.MalformedFrame"/>.
+    /// </summary>
+    public void HandleFrame(NodeId from, in ReadOnlySequence<byte> body, long now)
+    {
+        DecodeResult result = MessageCodec.TryDecode(body, _options.Limits, out WireMessage message);
+        if (result == DecodeResult.Ok)
+        {
+            HandleMessage(from, message, now);
+            return;
+        }
+
+        _counters.MessagesReceived++;
+        _counters.MalformedFrames++;
+        int slot = _peers.Find(from);
+        if (result != DecodeResult.UnknownMessageType && slot >= 0 && _peers[slot].Has(PeerFlags.Connected))
+        {
+            Close(slot, CloseReason.MalformedFrame);
         }
     }
 
