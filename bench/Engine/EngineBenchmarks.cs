@@ -23,6 +23,7 @@ public class EngineBenchmarks
     private ReadOnlySequence<byte> _duplicate;
     private ReadOnlySequence<byte> _heartbeat;
     private WireMessage[] _copies = null!;
+    private WireMessage[] _decoded = null!;
     private int _next;
 
     private static NodeId N(int i) => new(0xBE, (ulong)i);
@@ -45,6 +46,12 @@ public class EngineBenchmarks
         for (int i = 0; i < Distinct; i++)
         {
             _broadcasts[i] = Encode(new Broadcast(new MessageId(N(100 + (i % 16)), (ulong)i), 2, new ReadOnlySequence<byte>(payload)));
+        }
+
+        _decoded = new WireMessage[Distinct];
+        for (int i = 0; i < Distinct; i++)
+        {
+            MessageCodec.TryDecode(_broadcasts[i], WireLimits.Default, out _decoded[i]);
         }
 
         _duplicate = _broadcasts[0];
@@ -77,6 +84,41 @@ public class EngineBenchmarks
         }
 
         return written;
+    }
+
+    /// <summary>Engine only: a decoded new broadcast, dedup miss, deliver, 7 forward outputs drained (not encoded).</summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public int ReceiveNewBroadcastMessage()
+    {
+        int n = 0;
+        for (int i = 0; i < Batch; i++)
+        {
+            _node.HandleMessage(N(1), _decoded[_next], 0);
+            _next = (_next + 1) & (Distinct - 1);
+            while (_node.TryPollOutput(out _))
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>Engine only: a decoded duplicate (dedup hit).</summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public int ReceiveDuplicateBroadcastMessage()
+    {
+        int n = 0;
+        for (int i = 0; i < Batch; i++)
+        {
+            _node.HandleMessage(N(2), _decoded[0], 0);
+            while (_node.TryPollOutput(out _))
+            {
+                n++;
+            }
+        }
+
+        return n;
     }
 
     /// <summary>A copy already seen (most receptions in an epidemic): decode and dedup hit.</summary>
