@@ -8,6 +8,7 @@
 using System.Buffers;
 using RtcScamp.Engine.Randomness;
 using RtcScamp.Wire;
+using RtcScamp.Wire.Codec;
 using RtcScamp.Wire.Messages;
 
 namespace RtcScamp.Engine.Simulation;
@@ -47,6 +48,8 @@ public sealed class SimNetwork
     private readonly List<long> _timer = [];
     private readonly Dictionary<ulong, uint> _links = [];
     private readonly List<int> _rejoins = [];
+    private readonly ArrayBufferWriter<byte> _encoded = new(256);
+    private static readonly WireLimits s_traceLimits = WireLimits.Default with { MaxRoute = WireLimits.MaxRouteLength };
     private Xoshiro256StarStar _random;
     private uint _nextEpoch = 1;
     private ulong _trace = 14695981039346656037UL;
@@ -86,7 +89,7 @@ public sealed class SimNetwork
     /// <summary>Events processed.</summary>
     public long EventsProcessed { get; private set; }
 
-    /// <summary>FNV-1a hash of every output of every node, in order, with its time (for determinism checks).</summary>
+    /// <summary>FNV-1a hash of every output of every node, in order, with its time; messages as their encoded wire bytes.</summary>
     public ulong TraceHash => _trace;
 
     /// <summary>Called for every output as it is drained (node index, output). Byte fields are valid during the call only.</summary>
@@ -437,7 +440,14 @@ public sealed class SimNetwork
         Mix(output.Peer.Low);
         if (output.Kind is OutputKind.Send or OutputKind.Deliver)
         {
-            Mix(SimMessages.Hash(output.Message));
+            // The message exactly as it would go on the wire.
+            _encoded.ResetWrittenCount();
+            MessageCodec.Write(_encoded, output.Message, s_traceLimits);
+            foreach (byte b in _encoded.WrittenSpan)
+            {
+                _trace ^= b;
+                _trace *= 1099511628211UL;
+            }
         }
     }
 
