@@ -92,6 +92,9 @@ public sealed class SimNetwork
     /// <summary>FNV-1a hash of every output of every node, in order, with its time; messages as their encoded wire bytes.</summary>
     public ulong TraceHash => _trace;
 
+    /// <summary>Whether <see cref="TraceHash"/> is kept up to date (it encodes every message; a large run may turn it off).</summary>
+    public bool TraceOutputs { get; set; } = true;
+
     /// <summary>Called for every output as it is drained (node index, output). Byte fields are valid during the call only.</summary>
     public Action<int, NodeOutput>? OnOutput { get; set; }
 
@@ -323,7 +326,11 @@ public sealed class SimNetwork
     {
         while (_outbox.TryPoll(out NodeOutput output))
         {
-            Trace(index, output);
+            if (TraceOutputs)
+            {
+                Trace(index, output);
+            }
+
             OnOutput?.Invoke(index, output);
             int peer = IndexOf(output.Peer);
             switch (output.Kind)
