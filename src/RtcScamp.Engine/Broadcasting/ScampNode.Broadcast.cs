@@ -1,0 +1,88 @@
+// Bounded epidemic broadcast over the SCAMP PartialView (DESIGN.md "Broadcast").
+//
+//   app ──Broadcast(payload)──> id = (this, ++sequence), Hops = 1, to every PartialView member
+//   peer ──Broadcast(id, h)──> id in DedupRing or origin == this ? drop (counted)
+//                              : remember id, Deliver once, and if h < hop limit send (id, h+1) to every
+//                                PartialView member except the sender and the origin.
+//
+// Hops counts the hops a copy has made, so no copy travels more than BroadcastHopLimit hops. The origin does not
+// deliver its own broadcast to itself. Every reception is O(1) apart from the forwarding loop, allocation-free.
+using System.Buffers;
+using RtcScamp.Engine.Broadcasting;
+using RtcScamp.Engine.Membership;
+using RtcScamp.Wire;
+using RtcScamp.Wire.Messages;
+
+namespace RtcScamp.Engine;
+
+public sealed partial class ScampNode
+{
+    /// <summary>
+    /// Broadcasts <paramref name="payload"/> to the overlay and returns its id. The Send outputs alias
+    /// <paramref name="payload"/>: keep it unchanged until they are drained.
+    /// </summary>
+    public MessageId Broadcast(ReadOnlySequence<byte> payload, long now)
+    {
+        if (_state != NodeState.Member)
+        {
+            ThrowState("Broadcast needs a running node.");
+        }
+
+        if (payload.Length > _options.Limits.MaxPayloadLength)
+        {
+            ThrowPayloadTooLarge();
+        }
+
+        var id = new MessageId(_id, ++_broadcastSequence);
+        Dedup().TryAdd(id);
+        _counters.BroadcastsOriginated++;
+        WireMessage message = new Broadcast(id, 1, payload);
+        for (int slot = 0; slot < _peers.Count; slot++)
+        {
+            if (_peers[slot].Has(PeerFlags.PartialView))
+            {
+                Send(slot, message);
+            }
+        }
+
+        return id;
+    }
+
+    private DedupRing Dedup() => _dedup ??= new DedupRing(_options.DedupCapacity);
+
+    private void OnBroadcast(int slot, in WireMessage message)
+    {
+        Broadcast broadcast = message.AsBroadcast();
+        if (broadcast.Payload.Length > _options.Limits.MaxPayloadLength || broadcast.Id.Origin.IsNone)
+        {
+            Violation(slot);
+            return;
+        }
+
+        NodeId origin = broadcast.Id.Origin;
+        if (_state != NodeState.Member || origin == _id || !Dedup().TryAdd(broadcast.Id))
+        {
+            _counters.BroadcastDuplicates++;
+            return;
+        }
+
+        _counters.BroadcastsDelivered++;
+        _outbox.Add(new NodeOutput(OutputKind.Deliver, origin, message));
+        if (broadcast.Hops >= _options.BroadcastHopLimit)
+        {
+            _counters.BroadcastHopLimitReached++;
+            return;
+        }
+
+        WireMessage forward = new Broadcast(broadcast.Id, (byte)(broadcast.Hops + 1), broadcast.Payload);
+        for (int i = 0; i < _peers.Count; i++)
+        {
+            ref Peer p = ref _peers[i];
+            if (i != slot && p.Has(PeerFlags.PartialView) && p.Id != origin)
+            {
+                _counters.BroadcastsForwarded++;
+                Send(i, forward);
+            }
+        }
+    }
+}

@@ -1,0 +1,831 @@
+// SCAMP membership (Ganesh, Kermarrec, Massoulié, IEEE ToC 52(2), 2003; DESIGN.md "SCAMP, precisely").
+//
+//  s ──Subscribe(budget)──> f ──walk: budget -= 1/deg, next hop uniform over PartialView ∪ InView──> contact
+//  contact: ForwardedSubscription to every PartialView member + c random extra copies (empty view: keep s)
+//           and, for a first join, the arc s→contact (Accept(s, contact) tells s)
+//  j, on a copy: keep with p = 1/(1+|PartialView(j)|) if j ≠ s and s ∉ PartialView(j), else pass to a random
+//           PartialView member; the copy dies only by the hop limit or the per-node seen count.
+//  keep: connect to s if needed (route = path travelled, contact blob), then PartialView(j) += s and
+//        Accept(j, s) makes s add j to its InView: both ends know every arc.
+//
+// Accept(Keeper=a, Subscriber=b) always means "the arc a→b now exists"; the receiver is one of its ends.
+// Leases (the RtcScamp design, docs/engine.md): on expiry the node marks its in-arcs old and resubscribes; during
+// the lease window each new in-arc releases one old in-arc (Remove), and new in-arcs beyond the old count are refused.
+// The in-degree is therefore constant through a lease (no growth toward a complete graph) and never drops to zero.
+using System.Buffers;
+using RtcScamp.Engine.Membership;
+using RtcScamp.Wire;
+using RtcScamp.Wire.Messages;
+
+namespace RtcScamp.Engine;
+
+public sealed partial class ScampNode
+{
+    /// <summary>
+    /// Leaves gracefully (paper §4.2, with replacement arcs established at both ends): with PartialView i(0..ℓ−1) and
+    /// InView j(0..ℓ′−1) in table order, j(k) for k &lt; ℓ′−c−1 is told to replace this node by i(k mod ℓ); the last
+    /// c+1 just drop it; every i(k) drops this node from its InView. Connections stay open for
+    /// <see cref="ScampOptions.LeaveLinger"/>, then close.
+    /// </summary>
+    public void Leave(long now)
+    {
+        if (_state != NodeState.Member)
+        {
+            ThrowState("Leave needs a running node.");
+        }
+
+        int l = _pvCount;
+        int replaced = Math.Max(0, _ivCount - _options.C - 1);
+        NodeId[]? partialView = l > 0 ? new NodeId[l] : null;
+        if (partialView is not null)
+        {
+            CopyPartialView(partialView);
+        }
+
+        int k = 0;
+        for (int slot = 0; slot < _peers.Count; slot++)
+        {
+            if (!_peers[slot].Has(PeerFlags.InView))
+            {
+                continue;
+            }
+
+            NodeId replacement = k < replaced && partialView is not null ? partialView[k % l] : NodeId.None;
+            Send(slot, new Unsubscribe(_id, replacement, default));
+            k++;
+        }
+
+        for (int slot = 0; slot < _peers.Count; slot++)
+        {
+            if (_peers[slot].Has(PeerFlags.PartialView))
+            {
+                Send(slot, new Remove(RemoveArc.SenderToReceiver));
+            }
+        }
+
+        for (int slot = _peers.Count - 1; slot >= 0; slot--)
+        {
+            ref Peer p = ref _peers[slot];
+            if (p.Has(PeerFlags.PartialView))
+            {
+                RemovePartialView(slot);
+            }
+
+            if (p.Has(PeerFlags.InView))
+            {
+                RemoveInView(slot);
+            }
+
+            if (p.Has(PeerFlags.Connecting))
+            {
+                Close(slot, CloseReason.Leaving);
+            }
+            else
+            {
+                p.Flags &= ~(PeerFlags.PendingOut | PeerFlags.PendingIn);
+            }
+        }
+
+        _state = NodeState.Leaving;
+        _leaseDeadline = long.MaxValue;
+        _leaseWindowEnd = long.MaxValue;
+        _leaveDeadline = now + _options.LeaveLinger;
+    }
+
+    private void FinishLeave()
+    {
+        for (int slot = _peers.Count - 1; slot >= 0; slot--)
+        {
+            Close(slot, CloseReason.Leaving);
+        }
+
+        _state = NodeState.Left;
+        _nextTick = long.MaxValue;
+        _leaveDeadline = long.MaxValue;
+    }
+
+    private void SendSubscribe(int slot, SubscribeFlags flags, long now)
+    {
+        if (flags == SubscribeFlags.None)
+        {
+            _awaitingContact = true;
+            _joinDeadline = now + _options.JoinTimeout;
+        }
+
+        ReadOnlySequence<byte> route = default;
+        if (_options.RecordRoutes)
+        {
+            Memory<byte> bytes = _outbox.Rent(NodeId.Size);
+            _id.Write(bytes.Span);
+            route = new ReadOnlySequence<byte>(bytes);
+        }
+
+        Send(slot, new Subscribe(_id, _options.WalkBudget, flags, AsSequence(LocalContact), new NodeRoute(route)));
+    }
+
+    /// <summary>Resubscribes through a random PartialView member (else an InView member, else any connected peer).</summary>
+    private void Resubscribe(SubscribeFlags flags, long now)
+    {
+        int slot = RandomSlotWith(PeerFlags.PartialView, _pvCount);
+        if (slot < 0)
+        {
+            slot = RandomSlotWith(PeerFlags.InView, _ivCount);
+        }
+
+        if (slot < 0)
+        {
+            int connected = 0;
+            for (int i = 0; i < _peers.Count; i++)
+            {
+                connected += _peers[i].Has(PeerFlags.Connected) ? 1 : 0;
+            }
+
+            slot = RandomSlotWith(PeerFlags.Connected, connected);
+        }
+
+        if (slot < 0)
+        {
+            return;
+        }
+
+        // With no out-arc left a resubscription is a rejoin: it also asks for the arc to the contact.
+        SendSubscribe(slot, _pvCount == 0 ? SubscribeFlags.None : flags, now);
+    }
+
+    private void OnHello(int slot, in Hello hello)
+    {
+        ref Peer p = ref _peers[slot];
+        if (hello.Node != p.Id)
+        {
+            _counters.ProtocolViolations++;
+            Close(slot, CloseReason.IdentityMismatch);
+        }
+        else if (hello.Version != Hello.CurrentVersion)
+        {
+            _counters.ProtocolViolations++;
+            Close(slot, CloseReason.VersionMismatch);
+        }
+        else
+        {
+            p.Flags |= PeerFlags.HelloReceived;
+        }
+    }
+
+    private void OnSubscribe(int slot, in Subscribe subscribe)
+    {
+        NodeId s = subscribe.Subscriber;
+        double budget = subscribe.Budget;
+        if (s.IsNone || s == _id || !(budget > 0 && budget <= 1000) || subscribe.Route.Count > _options.Limits.MaxRoute)
+        {
+            Violation(slot);
+            return;
+        }
+
+        int subscriberSlot = _peers.Find(s);
+        if (_state != NodeState.Member)
+        {
+            // A leaving node has no arcs left but its connections linger: hand the walk on rather than lose it.
+            int handOff = RandomConnectedSlot(subscriberSlot);
+            if (handOff < 0)
+            {
+                _counters.StaleMessages++;
+                return;
+            }
+
+            Send(handOff, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, AppendRoute(subscribe.Route, s)));
+            return;
+        }
+
+        _counters.WalkSteps++;
+        bool subscriberIsArcPeer = subscriberSlot >= 0 && _peers[subscriberSlot].Has(PeerFlags.PartialView | PeerFlags.InView);
+        int degree = _arcPeers - (subscriberIsArcPeer ? 1 : 0);
+        if (degree == 0 && _awaitingContact)
+        {
+            // Still joining and without arcs: this node is not in the overlay yet, so it must not become a contact
+            // (that would start a separate overlay). Pass the walk toward the node it is joining through.
+            int handOff = RandomConnectedSlot(subscriberSlot);
+            if (handOff >= 0)
+            {
+                Send(handOff, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, AppendRoute(subscribe.Route, s)));
+                return;
+            }
+        }
+
+        budget = degree > 0 ? budget - (1.0 / degree) : 0;
+        if (budget <= 0)
+        {
+            if (_pvCount > 0 || degree == 0 || subscribe.Budget <= double.Epsilon)
+            {
+                BecomeContact(s, subscribe.Flags, subscribe.Contact, subscribe.Route);
+                return;
+            }
+
+            // A node with an empty PartialView (itself still joining) cannot fan out: the walk takes one more step,
+            // with the smallest budget so that the next node ends it.
+            budget = double.Epsilon;
+        }
+
+        int next = RandomWalkSlot(subscriberIsArcPeer ? subscriberSlot : -1, degree);
+        NodeRoute route = AppendRoute(subscribe.Route, s);
+        Send(next, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, route));
+    }
+
+    /// <summary>A uniformly chosen connected slot other than <paramref name="excluded"/>, or -1.</summary>
+    private int RandomConnectedSlot(int excluded)
+    {
+        int count = 0;
+        for (int i = 0; i < _peers.Count; i++)
+        {
+            count += i != excluded && _peers[i].Has(PeerFlags.Connected) ? 1 : 0;
+        }
+
+        if (count == 0)
+        {
+            return -1;
+        }
+
+        int k = _random.NextInt(count);
+        for (int i = 0; i < _peers.Count; i++)
+        {
+            if (i != excluded && _peers[i].Has(PeerFlags.Connected) && k-- == 0)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>A slot uniform over PartialView ∪ InView, excluding <paramref name="excluded"/>.</summary>
+    private int RandomWalkSlot(int excluded, int degree)
+    {
+        for (int attempt = 0; attempt < 4; attempt++)
+        {
+            int slot = _random.NextInt(_peers.Count);
+            if (slot != excluded && _peers[slot].Has(PeerFlags.PartialView | PeerFlags.InView))
+            {
+                return slot;
+            }
+        }
+
+        int k = _random.NextInt(degree);
+        for (int i = 0; i < _peers.Count; i++)
+        {
+            if (i != excluded && _peers[i].Has(PeerFlags.PartialView | PeerFlags.InView) && k-- == 0)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private void BecomeContact(NodeId s, SubscribeFlags flags, ReadOnlySequence<byte> contact, NodeRoute route)
+    {
+        _counters.ContactsServed++;
+        NodeRoute forwardedRoute = AppendRoute(route, s);
+        var copy = new ForwardedSubscription(s, 0, flags, contact, forwardedRoute);
+        WireMessage message = copy;
+        for (int slot = 0; slot < _peers.Count; slot++)
+        {
+            if (_peers[slot].Has(PeerFlags.PartialView))
+            {
+                Send(slot, message);
+            }
+        }
+
+        if (_pvCount > 0)
+        {
+            for (int i = 0; i < _options.C; i++)
+            {
+                Send(RandomSlotWith(PeerFlags.PartialView, _pvCount), message);
+            }
+        }
+        else
+        {
+            _counters.SubscriptionsKept++;
+            MakeOutArc(s, flags, contact, route);
+        }
+
+        if ((flags & (SubscribeFlags.Lease | SubscribeFlags.Isolated)) == 0)
+        {
+            MakeInArc(s, contact, route);
+        }
+    }
+
+    private void OnForwardedSubscription(int slot, in ForwardedSubscription copy, long now)
+    {
+        NodeId s = copy.Subscriber;
+        if (s.IsNone || copy.Route.Count > _options.Limits.MaxRoute)
+        {
+            Violation(slot);
+            return;
+        }
+
+        if (copy.Hops >= _options.SubscriptionHopLimit)
+        {
+            _counters.CopiesLostHopLimit++;
+            return;
+        }
+
+        if (_state != NodeState.Member)
+        {
+            // Leaving: pass the copy to any peer still connected rather than destroy it.
+            int handOff = RandomConnectedSlot(_peers.Find(s));
+            if (handOff < 0)
+            {
+                _counters.CopiesLostNoView++;
+                return;
+            }
+
+            _counters.SubscriptionsForwarded++;
+            Send(handOff, new ForwardedSubscription(s, (byte)(copy.Hops + 1), copy.Flags, copy.Contact, AppendRoute(copy.Route, s)));
+            return;
+        }
+
+        if (copy.Hops >= _options.SubscriptionHopLimit)
+        {
+            _counters.CopiesLostHopLimit++;
+            return;
+        }
+
+        if (_seen.Increment(s, now, _options.SeenWindow) > _options.SeenLimit)
+        {
+            _counters.CopiesLostSeenLimit++;
+            return;
+        }
+
+        bool eligible = s != _id && !HasOutArcOrPending(s);
+        if (eligible && _random.NextInt(_pvCount + 1) == 0)
+        {
+            _counters.SubscriptionsKept++;
+            MakeOutArc(s, copy.Flags, copy.Contact, copy.Route);
+            return;
+        }
+
+        if (_pvCount == 0)
+        {
+            _counters.CopiesLostNoView++;
+            return;
+        }
+
+        _counters.SubscriptionsForwarded++;
+        int target = RandomSlotWith(PeerFlags.PartialView, _pvCount);
+        NodeRoute route = AppendRoute(copy.Route, s);
+        Send(target, new ForwardedSubscription(s, (byte)(copy.Hops + 1), copy.Flags, copy.Contact, route));
+    }
+
+    private bool HasOutArcOrPending(NodeId peer)
+    {
+        int slot = _peers.Find(peer);
+        return slot >= 0 && _peers[slot].Has(PeerFlags.PartialView | PeerFlags.PendingOut);
+    }
+
+    /// <summary>Makes the arc this→<paramref name="target"/>: now if connected, else once the connection is up.</summary>
+    private void MakeOutArc(NodeId target, SubscribeFlags flags, ReadOnlySequence<byte> contact, NodeRoute route)
+    {
+        int slot = FindOrConnect(target, contact, route);
+        if (slot < 0)
+        {
+            return;
+        }
+
+        ref Peer p = ref _peers[slot];
+        if (p.Has(PeerFlags.Connected))
+        {
+            if (!p.Has(PeerFlags.PartialView))
+            {
+                AddPartialView(slot);
+            }
+
+            Send(slot, new Accept(_id, target, flags));
+        }
+        else
+        {
+            p.Flags |= PeerFlags.PendingOut;
+            p.PendingFlags = flags;
+        }
+    }
+
+    /// <summary>Makes the arc <paramref name="source"/>→this (a joining node's arc to its contact).</summary>
+    private void MakeInArc(NodeId source, ReadOnlySequence<byte> contact, NodeRoute route)
+    {
+        int slot = FindOrConnect(source, contact, route);
+        if (slot < 0)
+        {
+            return;
+        }
+
+        ref Peer p = ref _peers[slot];
+        if (p.Has(PeerFlags.Connected))
+        {
+            if (!p.Has(PeerFlags.InView))
+            {
+                AddInView(slot);
+            }
+
+            Send(slot, new Accept(source, _id, SubscribeFlags.None));
+        }
+        else
+        {
+            p.Flags |= PeerFlags.PendingIn;
+        }
+    }
+
+    private int FindOrConnect(NodeId target, ReadOnlySequence<byte> contact, NodeRoute route)
+    {
+        int slot = _peers.Find(target);
+        if (slot >= 0)
+        {
+            return slot;
+        }
+
+        if (_peers.Count >= _options.MaxPeers)
+        {
+            _counters.ViewFull++;
+            return -1;
+        }
+
+        slot = _peers.Add(target);
+        _peers[slot].Flags = PeerFlags.Connecting;
+        _outbox.Add(new NodeOutput(OutputKind.Connect, target, route: route, contact: contact));
+        return slot;
+    }
+
+    private void CompletePendingArcs(int slot)
+    {
+        ref Peer p = ref _peers[slot];
+        NodeId peer = p.Id;
+        if (p.Has(PeerFlags.PendingOut))
+        {
+            p.Flags &= ~PeerFlags.PendingOut;
+            if (!p.Has(PeerFlags.PartialView))
+            {
+                AddPartialView(slot);
+            }
+
+            Send(slot, new Accept(_id, peer, p.PendingFlags));
+        }
+
+        if (_peers[slot].Has(PeerFlags.PendingIn))
+        {
+            _peers[slot].Flags &= ~PeerFlags.PendingIn;
+            if (!_peers[slot].Has(PeerFlags.InView))
+            {
+                AddInView(slot);
+            }
+
+            Send(slot, new Accept(peer, _id, SubscribeFlags.None));
+        }
+    }
+
+    private void OnAccept(int slot, in Accept accept)
+    {
+        NodeId from = _peers[slot].Id;
+        if (accept.Keeper == from && accept.Subscriber == _id)
+        {
+            OnInArcAccepted(slot, accept.Flags);
+        }
+        else if (accept.Keeper == _id && accept.Subscriber == from)
+        {
+            // The contact made the arc this→contact.
+            if (_state != NodeState.Member || !_awaitingContact)
+            {
+                // A repeated Accept for an arc we have is harmless; any other is refused so the contact drops it.
+                _counters.StaleMessages++;
+                if (!_peers[slot].Has(PeerFlags.PartialView))
+                {
+                    Send(slot, new Remove(RemoveArc.SenderToReceiver));
+                }
+
+                return;
+            }
+
+            _awaitingContact = false;
+            if (!_peers[slot].Has(PeerFlags.PartialView))
+            {
+                AddPartialView(slot);
+            }
+        }
+        else
+        {
+            Violation(slot);
+        }
+    }
+
+    private void OnInArcAccepted(int slot, SubscribeFlags flags)
+    {
+        if (_state != NodeState.Member)
+        {
+            _counters.StaleMessages++;
+            Send(slot, new Remove(RemoveArc.ReceiverToSender));
+            return;
+        }
+
+        if (_peers[slot].Has(PeerFlags.InView))
+        {
+            _counters.StaleMessages++;
+            return;
+        }
+
+        if ((flags & SubscribeFlags.Lease) != 0)
+        {
+            if (_leaseOld == 0)
+            {
+                // Every old in-arc was already replaced: taking more would grow the graph. Refuse.
+                _counters.LeaseRefusals++;
+                Send(slot, new Remove(RemoveArc.ReceiverToSender));
+                return;
+            }
+
+            AddInView(slot);
+            ReleaseOneOldInArc();
+            return;
+        }
+
+        AddInView(slot);
+    }
+
+    private void ReleaseOneOldInArc()
+    {
+        int k = _random.NextInt(_leaseOld);
+        for (int i = 0; i < _peers.Count; i++)
+        {
+            if (_peers[i].Has(PeerFlags.OldInView) && k-- == 0)
+            {
+                _counters.LeaseReleases++;
+                RemoveInView(i);
+                Send(i, new Remove(RemoveArc.ReceiverToSender));
+                return;
+            }
+        }
+    }
+
+    private void OnRemove(int slot, in Remove remove)
+    {
+        PeerFlags arc = remove.Arc switch
+        {
+            RemoveArc.SenderToReceiver => PeerFlags.InView,
+            RemoveArc.ReceiverToSender => PeerFlags.PartialView,
+            _ => PeerFlags.None,
+        };
+        if (arc == PeerFlags.None)
+        {
+            Violation(slot);
+        }
+        else if (!_peers[slot].Has(arc))
+        {
+            _counters.StaleMessages++;
+        }
+        else if (arc == PeerFlags.InView)
+        {
+            RemoveInView(slot);
+        }
+        else
+        {
+            RemovePartialView(slot);
+        }
+    }
+
+    private void OnUnsubscribe(int slot, in Unsubscribe unsubscribe)
+    {
+        NodeId leaver = _peers[slot].Id;
+        if (unsubscribe.Leaver != leaver || unsubscribe.Replacement == leaver)
+        {
+            Violation(slot);
+            return;
+        }
+
+        if (!_peers[slot].Has(PeerFlags.PartialView))
+        {
+            _counters.StaleMessages++;
+            return;
+        }
+
+        RemovePartialView(slot);
+        NodeId replacement = unsubscribe.Replacement;
+        if (replacement.IsNone || _state != NodeState.Member)
+        {
+            return;
+        }
+
+        if (replacement == _id || HasOutArcOrPending(replacement))
+        {
+            _counters.ReplacementsSkipped++;
+            return;
+        }
+
+        _counters.ReplacementsMade++;
+        NodeRoute route = _options.RecordRoutes ? new NodeRoute(_outbox.BuildRoute(replacement, leaver)) : default;
+        MakeOutArc(replacement, SubscribeFlags.Replacement, unsubscribe.ReplacementContact, route);
+    }
+
+    /// <summary>
+    /// The route a copy carries on from here: the received path plus this node, with a loop through this node cut
+    /// out, shortened to [s, this] when this node is connected to s, and dropped (counted) past the route cap.
+    /// A dropped route stays dropped until a node connected to s restores it.
+    /// </summary>
+    private NodeRoute AppendRoute(NodeRoute route, NodeId subscriber)
+    {
+        if (!_options.RecordRoutes)
+        {
+            return default;
+        }
+
+        int slot = _peers.Find(subscriber);
+        if (slot >= 0 && _peers[slot].Has(PeerFlags.Connected))
+        {
+            return new NodeRoute(_outbox.BuildRoute(subscriber, _id));
+        }
+
+        int n = route.Count;
+        if (n == 0 || route[0] != subscriber)
+        {
+            return default;
+        }
+
+        int self = IndexOf(route, _id);
+        if (self > 0)
+        {
+            return new NodeRoute(route.Bytes.Slice(0, (self + 1) * NodeId.Size));
+        }
+
+        if (n + 1 > _options.Limits.MaxRoute)
+        {
+            _counters.RouteOverflows++;
+            return default;
+        }
+
+        return new NodeRoute(_outbox.BuildRoute(route.Bytes, _id));
+    }
+
+    private static int IndexOf(NodeRoute route, NodeId id)
+    {
+        ReadOnlySequence<byte> bytes = route.Bytes;
+        if (bytes.IsSingleSegment)
+        {
+            ReadOnlySpan<byte> span = bytes.FirstSpan;
+            Span<byte> wanted = stackalloc byte[NodeId.Size];
+            id.Write(wanted);
+            for (int i = 0, offset = 0; offset < span.Length; i++, offset += NodeId.Size)
+            {
+                if (span.Slice(offset, NodeId.Size).SequenceEqual(wanted))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        for (int i = 0; i < route.Count; i++)
+        {
+            if (route[i] == id)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private void ArmLease(long now)
+    {
+        _leaseDeadline = _options.Lease > 0
+            ? now + (_options.Lease / 2) + (long)(_random.NextDouble() * _options.Lease)
+            : long.MaxValue;
+    }
+
+    private void OnLeaseExpired(long now)
+    {
+        EndLeaseWindow();
+        ArmLease(now);
+        if (_peers.Count == 0)
+        {
+            return;
+        }
+
+        _counters.LeaseResubscriptions++;
+        if (_ivCount == 0)
+        {
+            Resubscribe(SubscribeFlags.Isolated, now);
+            return;
+        }
+
+        for (int i = 0; i < _peers.Count; i++)
+        {
+            ref Peer p = ref _peers[i];
+            if (p.Has(PeerFlags.InView))
+            {
+                p.Flags |= PeerFlags.OldInView;
+            }
+        }
+
+        _leaseOld = _ivCount;
+        _leaseWindowEnd = now + _options.LeaseOverlap;
+        Resubscribe(SubscribeFlags.Lease, now);
+    }
+
+    /// <summary>Old in-arcs not replaced during the lease window are kept.</summary>
+    private void EndLeaseWindow()
+    {
+        _leaseWindowEnd = long.MaxValue;
+        if (_leaseOld == 0)
+        {
+            return;
+        }
+
+        for (int i = 0; i < _peers.Count; i++)
+        {
+            _peers[i].Flags &= ~PeerFlags.OldInView;
+        }
+
+        _leaseOld = 0;
+    }
+
+    /// <summary>Every half heartbeat period: heartbeats, liveness, idle connections, isolation.</summary>
+    private void Tick(long now)
+    {
+        bool leaving = _state == NodeState.Leaving;
+        for (int slot = _peers.Count - 1; slot >= 0; slot--)
+        {
+            ref Peer p = ref _peers[slot];
+            if (p.Has(PeerFlags.Connected))
+            {
+                if (p.SilentTicks < byte.MaxValue)
+                {
+                    p.SilentTicks++;
+                }
+
+                if (p.SilentTicks > _livenessTicks)
+                {
+                    _counters.LivenessKills++;
+                    Close(slot, CloseReason.LivenessTimeout);
+                    continue;
+                }
+
+                if (!p.Has(PeerFlags.SentThisTick))
+                {
+                    _counters.HeartbeatsSent++;
+                    Send(slot, new Heartbeat(++_heartbeatSequence));
+                }
+
+                p.Flags &= ~PeerFlags.SentThisTick;
+                p.TickMessages = 0;
+                if (p.Has(PeerFlags.Arcs) || leaving)
+                {
+                    p.IdleTicks = 0;
+                }
+                else if (++p.IdleTicks >= _connectTicks)
+                {
+                    _counters.UnusedCloses++;
+                    Close(slot, CloseReason.Unused);
+                }
+            }
+            else if (++p.SilentTicks >= _connectTicks)
+            {
+                Close(slot, CloseReason.ConnectFailed);
+            }
+        }
+
+        if (!leaving && _awaitingContact && now >= _joinDeadline)
+        {
+            // The join (or rejoin) got no contact arc in time: try again through any connected peer, or tell the
+            // application it needs a new first contact.
+            _counters.JoinRetries++;
+            int slot = RandomConnectedSlot(-1);
+            if (slot >= 0)
+            {
+                SendSubscribe(slot, SubscribeFlags.None, now);
+            }
+            else
+            {
+                _awaitingContact = false;
+                _outbox.Add(new NodeOutput(OutputKind.JoinFailed, NodeId.None));
+            }
+        }
+
+        if (leaving || _peers.Count == 0 || (_awaitingContact && now < _joinDeadline))
+        {
+            _isolatedTicks = 0;
+            _emptyViewTicks = 0;
+            return;
+        }
+
+        _emptyViewTicks = _pvCount == 0 ? (byte)(_emptyViewTicks + 1) : (byte)0;
+        _isolatedTicks = _ivCount == 0 ? (byte)(_isolatedTicks + 1) : (byte)0;
+        if (_emptyViewTicks >= _livenessTicks)
+        {
+            _emptyViewTicks = 0;
+            _isolatedTicks = 0;
+            _counters.EmptyViewRejoins++;
+            Resubscribe(SubscribeFlags.None, now);
+        }
+        else if (_isolatedTicks >= _livenessTicks)
+        {
+            _isolatedTicks = 0;
+            _counters.IsolationResubscriptions++;
+            Resubscribe(SubscribeFlags.Isolated, now);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Buffers;
+using RtcScamp.Wire;
+using RtcScamp.Wire.Messages;
+
+namespace RtcScamp.Engine;
+
+/// <summary>What a <see cref="NodeOutput"/> asks the driver to do.</summary>
+public enum OutputKind : byte
+{
+    /// <summary>Default value; never polled.</summary>
+    None = 0,
+
+    /// <summary>Send <see cref="NodeOutput.Message"/> to <see cref="NodeOutput.Peer"/> over their connection.</summary>
+    Send = 1,
+
+    /// <summary>
+    /// Open a connection to <see cref="NodeOutput.Peer"/>: dial <see cref="NodeOutput.Contact"/> (an endpoint or signaling blob,
+    /// may be empty) or signal through <see cref="NodeOutput.Route"/>. Answer later with
+    /// <see cref="ScampNode.HandleConnectionUp"/> or <see cref="ScampNode.HandleConnectionDown"/>.
+    /// </summary>
+    Connect = 2,
+
+    /// <summary>
+    /// Close the connection to <see cref="NodeOutput.Peer"/> after flushing what was sent before, for <see cref="NodeOutput.Reason"/>.
+    /// The node has already forgotten the peer: do not report this close back.
+    /// </summary>
+    Close = 3,
+
+    /// <summary>Deliver a broadcast to the application: <see cref="NodeOutput.Message"/> holds the <see cref="Broadcast"/>.</summary>
+    Deliver = 4,
+
+    /// <summary>An arc appeared or disappeared: <see cref="NodeOutput.Change"/> on <see cref="NodeOutput.Peer"/>.</summary>
+    ViewChanged = 5,
+
+    /// <summary>A <see cref="Signal"/> addressed to this node arrived (<see cref="NodeOutput.Message"/>); for the transport.</summary>
+    SignalArrived = 6,
+
+    /// <summary>
+    /// The join got no contact arc within <see cref="ScampOptions.JoinTimeout"/> and no connection is left to retry
+    /// through: the application must connect to a new first contact and call <see cref="ScampNode.Join"/> again.
+    /// </summary>
+    JoinFailed = 7,
+}
+
+/// <summary>Which view changed, and how.</summary>
+public enum ViewChange : byte
+{
+    /// <summary>Not a view change.</summary>
+    None = 0,
+
+    /// <summary>Peer added to the PartialView (arc this→peer).</summary>
+    PartialViewAdded = 1,
+
+    /// <summary>Peer removed from the PartialView.</summary>
+    PartialViewRemoved = 2,
+
+    /// <summary>Peer added to the InView (arc peer→this).</summary>
+    InViewAdded = 3,
+
+    /// <summary>Peer removed from the InView.</summary>
+    InViewRemoved = 4,
+}
+
+/// <summary>
+/// One output of a <see cref="ScampNode"/>, a tagged union read by <see cref="Kind"/>. Byte fields (in
+/// <see cref="Message"/>, <see cref="Route"/>, <see cref="Contact"/>) alias either the input the node was handling
+/// or the outbox's arena: they stay valid until <see cref="NodeOutbox.TryPoll"/> next returns false, and no longer
+/// than the input buffer. Copy or encode them before then.
+/// </summary>
+public readonly struct NodeOutput
+{
+    internal NodeOutput(OutputKind kind, NodeId peer, in WireMessage message = default, NodeRoute route = default,
+        ReadOnlySequence<byte> contact = default, CloseReason reason = CloseReason.None, ViewChange change = ViewChange.None)
+    {
+        Kind = kind;
+        Peer = peer;
+        Message = message;
+        Route = route;
+        Contact = contact;
+        Reason = reason;
+        Change = change;
+    }
+
+    /// <summary>Which output this is.</summary>
+    public OutputKind Kind { get; }
+
+    /// <summary>The peer concerned (the origin's sender is not given for <see cref="OutputKind.Deliver"/>: it is the broadcast's origin there).</summary>
+    public NodeId Peer { get; }
+
+    /// <summary>The message to send (Send), the broadcast (Deliver) or the signal (SignalArrived).</summary>
+    public WireMessage Message { get; }
+
+    /// <summary>For Connect: the path the subscription travelled, from the target to the node before this one (may be empty).</summary>
+    public NodeRoute Route { get; }
+
+    /// <summary>For Connect: the target's contact blob (may be empty).</summary>
+    public ReadOnlySequence<byte> Contact { get; }
+
+    /// <summary>For Close: why.</summary>
+    public CloseReason Reason { get; }
+
+    /// <summary>For ViewChanged: what changed.</summary>
+    public ViewChange Change { get; }
+
+    /// <summary>Kind and peer, for logs.</summary>
+    public override string ToString() => Kind switch
+    {
+        OutputKind.Send => $"Send {Message.Type} to {Peer.ToShortString()}",
+        OutputKind.Close => $"Close {Peer.ToShortString()} ({Reason})",
+        OutputKind.ViewChanged => $"{Change} {Peer.ToShortString()}",
+        _ => $"{Kind} {Peer.ToShortString()}",
+    };
+}

@@ -1,0 +1,469 @@
+// An in-memory network of real ScampNodes for tests (and the base of the large-scale simulator): connections are
+// in-memory links with a fixed per-link latency (so each link is FIFO), optional per-message jitter (reordering),
+// duplication and loss, all drawn from one seeded generator. One shared NodeOutbox is drained after every input.
+//
+//   input ──> node.Handle…(now) ──> drain outbox ──> schedule Message/Connect/Close events, re-arm node timer
+//                                                        │
+//   queue (min-heap by time, insertion order) <──────────┘ ──pop──> next input
+using System.Buffers;
+using RtcScamp.Engine.Randomness;
+using RtcScamp.Wire;
+using RtcScamp.Wire.Codec;
+using RtcScamp.Wire.Messages;
+
+namespace RtcScamp.Engine.Simulation;
+
+/// <summary>Network conditions of a <see cref="SimNetwork"/> (times in the nodes' unit, milliseconds by convention).</summary>
+public sealed record SimNetworkOptions
+{
+    /// <summary>Smallest per-link one-way latency. Default 5.</summary>
+    public long MinLatency { get; init; } = 5;
+
+    /// <summary>Largest per-link one-way latency. Default 50.</summary>
+    public long MaxLatency { get; init; } = 50;
+
+    /// <summary>Extra per-message delay drawn uniformly in [0, Jitter]; &gt; 0 reorders messages on a link. Default 0.</summary>
+    public long Jitter { get; init; }
+
+    /// <summary>Probability that a message is delivered twice. Default 0.</summary>
+    public double DuplicateProbability { get; init; }
+
+    /// <summary>Probability that a message is lost. Default 0.</summary>
+    public double LossProbability { get; init; }
+}
+
+/// <summary>
+/// Many <see cref="ScampNode"/>s wired by in-memory links and driven by a seeded discrete-event queue.
+/// Node i has id <see cref="IdOf"/>(i). Deterministic: same seed and calls, same <see cref="TraceHash"/>.
+/// </summary>
+public sealed class SimNetwork
+{
+    private const ulong IdTag = 0x5CA3_9000_0000_0000UL;
+    private readonly ScampOptions _options;
+    private readonly ulong _seed;
+    private readonly NodeOutbox _outbox = new(64);
+    private readonly SimEventQueue _queue = new();
+    private readonly List<ScampNode> _nodes = [];
+    private readonly List<bool> _alive = [];
+    private readonly List<long> _timer = [];
+    private readonly Dictionary<ulong, uint> _links = [];
+    private readonly List<int> _rejoins = [];
+    private readonly ArrayBufferWriter<byte> _encoded = new(256);
+    private static readonly WireLimits s_traceLimits = WireLimits.Default with { MaxRoute = WireLimits.MaxRouteLength };
+    private Xoshiro256StarStar _random;
+    private uint _nextEpoch = 1;
+    private ulong _trace = 14695981039346656037UL;
+
+    /// <summary>Creates an empty network; every node runs with <paramref name="options"/>.</summary>
+    public SimNetwork(ScampOptions options, ulong seed, SimNetworkOptions? network = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        Conditions = network ?? new SimNetworkOptions();
+        _seed = seed;
+        _random = new Xoshiro256StarStar(seed);
+    }
+
+    /// <summary>
+    /// Latency, jitter, duplication and loss; may be changed between steps (e.g. duplicate only broadcasts: a
+    /// duplicated walk would fork, and real transports are reliable).
+    /// </summary>
+    public SimNetworkOptions Conditions { get; set; }
+
+    /// <summary>Current simulated time.</summary>
+    public long Now { get; private set; }
+
+    /// <summary>Nodes ever added (live or not).</summary>
+    public int Count => _nodes.Count;
+
+    /// <summary>Time of the last event that was not a heartbeat or a timer without effect.</summary>
+    public long LastActivity { get; private set; }
+
+    /// <summary>Messages dropped because their connection had been closed (or was never up) when they arrived.</summary>
+    public long MessagesLostToClosedLinks { get; private set; }
+
+    /// <summary>Joins redone through a new random first contact after a node reported JoinFailed.</summary>
+    public long Rejoins { get; private set; }
+
+    /// <summary>Events processed.</summary>
+    public long EventsProcessed { get; private set; }
+
+    /// <summary>FNV-1a hash of every output of every node, in order, with its time; messages as their encoded wire bytes.</summary>
+    public ulong TraceHash => _trace;
+
+    /// <summary>Whether <see cref="TraceHash"/> is kept up to date (it encodes every message; a large run may turn it off).</summary>
+    public bool TraceOutputs { get; set; } = true;
+
+    /// <summary>Called for every output as it is drained (node index, output). Byte fields are valid during the call only.</summary>
+    public Action<int, NodeOutput>? OnOutput { get; set; }
+
+    /// <summary>The i-th node.</summary>
+    public ScampNode this[int index] => _nodes[index];
+
+    /// <summary>The id of node <paramref name="index"/>.</summary>
+    public static NodeId IdOf(int index) => new(IdTag, (ulong)index + 1);
+
+    /// <summary>The index of <paramref name="id"/>, or -1 if it is not a node of this network.</summary>
+    public int IndexOf(NodeId id) => id.High == IdTag && id.Low >= 1 && id.Low <= (ulong)_nodes.Count ? (int)(id.Low - 1) : -1;
+
+    /// <summary>True until the node crashed or finished leaving.</summary>
+    public bool IsAlive(int index) => _alive[index] && _nodes[index].State != NodeState.Left;
+
+    /// <summary>Adds and starts the first node of an overlay (alone).</summary>
+    public int AddFirst()
+    {
+        int index = AddNode();
+        _nodes[index].Start(Now);
+        Drain(index);
+        return index;
+    }
+
+    /// <summary>Adds a node, connects it to <paramref name="contact"/> at once and joins through it.</summary>
+    public int AddAndJoin(int contact)
+    {
+        if (!IsAlive(contact))
+        {
+            throw new ArgumentException("The first contact must be alive.", nameof(contact));
+        }
+
+        int index = AddNode();
+        _links[LinkKey(index, contact)] = _nextEpoch++;
+        _nodes[index].HandleConnectionUp(IdOf(contact), Now);
+        Drain(index);
+        _nodes[contact].HandleConnectionUp(IdOf(index), Now);
+        Drain(contact);
+        _nodes[index].Join(IdOf(contact), Now);
+        Drain(index);
+        LastActivity = Now;
+        return index;
+    }
+
+    /// <summary>Node <paramref name="index"/> leaves gracefully.</summary>
+    public void Leave(int index)
+    {
+        _nodes[index].Leave(Now);
+        Drain(index);
+        LastActivity = Now;
+    }
+
+    /// <summary>
+    /// Node <paramref name="index"/> crashes: it stops. With <paramref name="notifyPeers"/> its peers learn at once (as
+    /// from a transport reset, after one link latency); otherwise only liveness timeouts find out.
+    /// </summary>
+    public void Crash(int index, bool notifyPeers)
+    {
+        if (!_alive[index])
+        {
+            return;
+        }
+
+        _alive[index] = false;
+        if (notifyPeers)
+        {
+            ScampNode node = _nodes[index];
+            var peers = new NodeId[node.PeerCount];
+            int n = node.CopyPeers(peers);
+            for (int i = 0; i < n; i++)
+            {
+                int peer = IndexOf(peers[i]);
+                if (peer >= 0 && _links.TryGetValue(LinkKey(index, peer), out uint epoch))
+                {
+                    _queue.Push(new SimEvent { Time = Now + Latency(index, peer), Kind = SimEventKind.Close, From = index, To = peer, Epoch = epoch, Reason = CloseReason.TransportError });
+                }
+            }
+        }
+
+        LastActivity = Now;
+    }
+
+    /// <summary>Node <paramref name="index"/> broadcasts <paramref name="payload"/>.</summary>
+    public MessageId Broadcast(int index, ReadOnlyMemory<byte> payload)
+    {
+        MessageId id = _nodes[index].Broadcast(new ReadOnlySequence<byte>(payload), Now);
+        Drain(index);
+        LastActivity = Now;
+        return id;
+    }
+
+    /// <summary>Runs events up to and including time <paramref name="until"/>; then Now = <paramref name="until"/>.</summary>
+    public void RunUntil(long until)
+    {
+        while (_queue.Count > 0 && _queue.PeekTime <= until)
+        {
+            Step();
+        }
+
+        Now = Math.Max(Now, until);
+    }
+
+    /// <summary>
+    /// Runs until nothing but heartbeats and idle timers happened for <paramref name="quietFor"/>, or until
+    /// <paramref name="limit"/>. Returns true if the network went quiet.
+    /// </summary>
+    public bool RunUntilQuiet(long quietFor, long limit)
+    {
+        while (_queue.Count > 0 && _queue.PeekTime <= limit)
+        {
+            if (_queue.PeekTime - LastActivity > quietFor)
+            {
+                Now = Math.Max(Now, LastActivity + quietFor);
+                return true;
+            }
+
+            Step();
+        }
+
+        if (_queue.Count == 0)
+        {
+            Now = Math.Max(Now, Math.Min(limit, LastActivity + quietFor));
+            return true;
+        }
+
+        Now = Math.Max(Now, limit);
+        return false;
+    }
+
+    private int AddNode()
+    {
+        int index = _nodes.Count;
+        ulong state = _seed ^ ((ulong)index * 0x9E3779B97F4A7C15UL);
+        _nodes.Add(new ScampNode(IdOf(index), _options, Xoshiro256StarStar.SplitMix64(ref state), _outbox));
+        _alive.Add(true);
+        _timer.Add(long.MaxValue);
+        return index;
+    }
+
+    private void Step()
+    {
+        _queue.TryPop(out SimEvent e);
+        Now = e.Time;
+        EventsProcessed++;
+        switch (e.Kind)
+        {
+            case SimEventKind.Timer:
+                if (_timer[e.To] == e.Time && IsAlive(e.To))
+                {
+                    _timer[e.To] = long.MaxValue;
+                    _nodes[e.To].HandleTimeout(Now);
+                    Drain(e.To);
+                }
+
+                break;
+            case SimEventKind.Message:
+                if (!_links.TryGetValue(LinkKey(e.From, e.To), out uint epoch) || epoch != e.Epoch || !IsAlive(e.To))
+                {
+                    MessagesLostToClosedLinks++;
+                    break;
+                }
+
+                if (e.Message.Type != MessageType.Heartbeat)
+                {
+                    LastActivity = Now;
+                }
+
+                _nodes[e.To].HandleMessage(IdOf(e.From), e.Message, Now);
+                Drain(e.To);
+                break;
+            case SimEventKind.Connect:
+                LastActivity = Now;
+                OnConnect(e.From, e.To);
+                break;
+            case SimEventKind.Close:
+                LastActivity = Now;
+                if (_links.TryGetValue(LinkKey(e.From, e.To), out uint current) && current == e.Epoch)
+                {
+                    _links.Remove(LinkKey(e.From, e.To));
+                    if (IsAlive(e.To))
+                    {
+                        _nodes[e.To].HandleConnectionDown(IdOf(e.From), e.Reason, Now);
+                        Drain(e.To);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private void OnConnect(int from, int to)
+    {
+        if (!IsAlive(from))
+        {
+            return;
+        }
+
+        if (!IsAlive(to))
+        {
+            _nodes[from].HandleConnectionDown(IdOf(to), CloseReason.ConnectFailed, Now);
+            Drain(from);
+            return;
+        }
+
+        if (_nodes[from].IsConnected(IdOf(to)))
+        {
+            // Both ends dialled each other; the other attempt already connected them.
+            return;
+        }
+
+        ulong key = LinkKey(from, to);
+        if (_links.ContainsKey(key))
+        {
+            // The initiator had closed the old connection; its close has not reached the target yet. The new
+            // connection replaces it, so the target sees the old one go down first.
+            _nodes[to].HandleConnectionDown(IdOf(from), CloseReason.PeerClosed, Now);
+            Drain(to);
+        }
+
+        _links[key] = _nextEpoch++;
+
+        _nodes[from].HandleConnectionUp(IdOf(to), Now);
+        Drain(from);
+        _nodes[to].HandleConnectionUp(IdOf(from), Now);
+        Drain(to);
+    }
+
+    private void Drain(int index)
+    {
+        while (_outbox.TryPoll(out NodeOutput output))
+        {
+            if (TraceOutputs)
+            {
+                Trace(index, output);
+            }
+
+            OnOutput?.Invoke(index, output);
+            int peer = IndexOf(output.Peer);
+            switch (output.Kind)
+            {
+                case OutputKind.Send:
+                    if (peer >= 0 && _links.TryGetValue(LinkKey(index, peer), out uint epoch))
+                    {
+                        ScheduleMessage(index, peer, epoch, output.Message);
+                    }
+
+                    break;
+                case OutputKind.Connect:
+                    if (peer >= 0)
+                    {
+                        _queue.Push(new SimEvent { Time = Now + Latency(index, peer), Kind = SimEventKind.Connect, From = index, To = peer });
+                    }
+
+                    break;
+                case OutputKind.JoinFailed:
+                    _rejoins.Add(index);
+                    break;
+                case OutputKind.Close:
+                    if (peer >= 0 && _links.TryGetValue(LinkKey(index, peer), out uint closing))
+                    {
+                        _queue.Push(new SimEvent { Time = Now + Latency(index, peer), Kind = SimEventKind.Close, From = index, To = peer, Epoch = closing, Reason = output.Reason });
+                    }
+
+                    break;
+            }
+        }
+
+        if (_rejoins.Count > 0)
+        {
+            // Acting as the application: a node whose join failed joins again through a random live member.
+            int node = _rejoins[^1];
+            _rejoins.RemoveAt(_rejoins.Count - 1);
+            RejoinThroughRandomMember(node);
+        }
+
+        long t = _nodes[index].PollTimeout();
+        if (t != long.MaxValue && t != _timer[index])
+        {
+            t = Math.Max(t, Now);
+            _timer[index] = t;
+            _queue.Push(new SimEvent { Time = t, Kind = SimEventKind.Timer, To = index });
+        }
+    }
+
+    private void RejoinThroughRandomMember(int index)
+    {
+        int members = 0;
+        for (int i = 0; i < _nodes.Count; i++)
+        {
+            members += i != index && IsAlive(i) && _nodes[i].State == NodeState.Member ? 1 : 0;
+        }
+
+        if (members == 0 || !IsAlive(index) || _nodes[index].State != NodeState.Member)
+        {
+            return;
+        }
+
+        int k = _random.NextInt(members);
+        int contact = -1;
+        for (int i = 0; i < _nodes.Count && contact < 0; i++)
+        {
+            if (i != index && IsAlive(i) && _nodes[i].State == NodeState.Member && k-- == 0)
+            {
+                contact = i;
+            }
+        }
+
+        Rejoins++;
+        _links[LinkKey(index, contact)] = _nextEpoch++;
+        _nodes[index].HandleConnectionUp(IdOf(contact), Now);
+        Drain(index);
+        _nodes[contact].HandleConnectionUp(IdOf(index), Now);
+        Drain(contact);
+        _nodes[index].Join(IdOf(contact), Now);
+        Drain(index);
+        LastActivity = Now;
+    }
+
+    private void ScheduleMessage(int from, int to, uint epoch, in WireMessage message)
+    {
+        if (Conditions.LossProbability > 0 && _random.NextDouble() < Conditions.LossProbability)
+        {
+            return;
+        }
+
+        int copies = Conditions.DuplicateProbability > 0 && _random.NextDouble() < Conditions.DuplicateProbability ? 2 : 1;
+        WireMessage owned = SimMessages.Copy(message);
+        for (int i = 0; i < copies; i++)
+        {
+            long delay = Latency(from, to) + (Conditions.Jitter > 0 ? (long)(_random.NextDouble() * (Conditions.Jitter + 1)) : 0);
+            _queue.Push(new SimEvent { Time = Now + delay, Kind = SimEventKind.Message, From = from, To = to, Epoch = epoch, Message = owned });
+        }
+    }
+
+    private long Latency(int a, int b)
+    {
+        ulong x = _seed ^ (LinkKey(a, b) * 0xD1B54A32D192ED03UL);
+        long span = Conditions.MaxLatency - Conditions.MinLatency + 1;
+        return Conditions.MinLatency + (long)(Xoshiro256StarStar.SplitMix64(ref x) % (ulong)Math.Max(1, span));
+    }
+
+    private static ulong LinkKey(int a, int b) => a < b ? ((ulong)(uint)a << 32) | (uint)b : ((ulong)(uint)b << 32) | (uint)a;
+
+    private void Trace(int index, in NodeOutput output)
+    {
+        Mix((ulong)Now);
+        Mix((ulong)index);
+        Mix((ulong)output.Kind | ((ulong)output.Reason << 8) | ((ulong)output.Change << 16));
+        Mix(output.Peer.High);
+        Mix(output.Peer.Low);
+        if (output.Kind is OutputKind.Send or OutputKind.Deliver)
+        {
+            // The message exactly as it would go on the wire.
+            _encoded.ResetWrittenCount();
+            MessageCodec.Write(_encoded, output.Message, s_traceLimits);
+            foreach (byte b in _encoded.WrittenSpan)
+            {
+                _trace ^= b;
+                _trace *= 1099511628211UL;
+            }
+        }
+    }
+
+    private void Mix(ulong value)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            _trace ^= (byte)(value >> (8 * i));
+            _trace *= 1099511628211UL;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using RtcScamp.Engine;
+using RtcScamp.Wire.Messages;
+using Xunit;
+using static RtcScamp.Tests.Engine.NodeFixture;
+
+namespace RtcScamp.Tests.Engine;
+
+public class LivenessTests
+{
+    private static readonly ScampOptions Beating = Quiet with { HeartbeatPeriod = 1000, LivenessMultiple = 5, SendHello = true };
+
+    [Fact]
+    public void Heartbeat_goes_out_on_a_tick_only_when_nothing_else_was_sent_since_the_last_tick()
+    {
+        ScampNode node = Make(Beating);
+        node.HandleConnectionUp(N(1), 0);
+        Assert.Equal(MessageType.Hello, Assert.Single(Drain(node)).Message.Type);
+        node.Start(0);
+        Assert.Equal(500, node.PollTimeout());
+
+        node.HandleTimeout(500);
+        Assert.Empty(Drain(node)); // the Hello went out during this tick
+        Assert.Equal(1000, node.PollTimeout());
+
+        node.HandleTimeout(1000);
+        NodeOutput hb = Assert.Single(Drain(node));
+        Assert.Equal((OutputKind.Send, N(1), MessageType.Heartbeat), (hb.Kind, hb.Peer, hb.Message.Type));
+
+        // An idle link carries one heartbeat per tick (H/2): that is what bounds every gap by H.
+        node.HandleMessage(N(1), new Heartbeat(1), 1300);
+        node.HandleTimeout(1500);
+        Assert.Equal(MessageType.Heartbeat, Assert.Single(Drain(node)).Message.Type);
+        Assert.Equal(2, node.Counters.HeartbeatsSent);
+    }
+
+    [Fact]
+    public void Any_frame_sent_in_a_tick_suppresses_the_heartbeat_and_gaps_never_exceed_H()
+    {
+        ScampNode node = Make(Beating);
+        GivePartialView(node, N(1)); // joining starts the node at 0
+        var sendTimes = new List<long>();
+        for (long t = 0; t <= 20_000; t += 100)
+        {
+            if (t % 500 == 0)
+            {
+                node.HandleTimeout(t);
+            }
+
+            if (t % 700 == 0)
+            {
+                node.Broadcast(default, t);
+            }
+
+            if (t % 1000 == 0)
+            {
+                node.HandleMessage(N(1), new Heartbeat((ulong)t), t);
+            }
+
+            foreach (NodeOutput o in Drain(node))
+            {
+                if (o.Kind == OutputKind.Send)
+                {
+                    sendTimes.Add(t);
+                }
+            }
+        }
+
+        for (int i = 1; i < sendTimes.Count; i++)
+        {
+            Assert.InRange(sendTimes[i] - sendTimes[i - 1], 0, 1000);
+        }
+
+        // Broadcasts every 700 ms cover most ticks: far fewer heartbeats than ticks.
+        Assert.InRange(node.Counters.HeartbeatsSent, 1, 20);
+    }
+
+    [Fact]
+    public void Silence_for_k_times_H_kills_the_connection_and_its_arcs()
+    {
+        ScampNode node = Make(Beating with { ReportViewChanges = true });
+        GivePartialView(node, N(1)); // joining starts the node at 0
+        for (long t = 500; t <= 5000; t += 500)
+        {
+            node.HandleTimeout(t);
+            Assert.DoesNotContain(Drain(node), o => o.Kind == OutputKind.Close);
+        }
+
+        node.HandleTimeout(5500);
+        List<NodeOutput> outputs = Drain(node);
+        Assert.Contains(outputs, o => o.Kind == OutputKind.ViewChanged && o.Change == ViewChange.PartialViewRemoved && o.Peer == N(1));
+        NodeOutput close = Single(outputs, OutputKind.Close);
+        Assert.Equal((N(1), CloseReason.LivenessTimeout), (close.Peer, close.Reason));
+        Assert.Equal(0, node.PartialViewCount);
+        Assert.Equal(1, node.Counters.LivenessKills);
+    }
+
+    [Fact]
+    public void Receiving_anything_resets_the_liveness_clock()
+    {
+        ScampNode node = Make(Beating);
+        GivePartialView(node, N(1)); // joining starts the node at 0
+        for (long t = 500; t <= 20_000; t += 500)
+        {
+            if (t % 4000 == 0)
+            {
+                node.HandleMessage(N(1), new Heartbeat(1), t);
+            }
+
+            node.HandleTimeout(t);
+            Assert.DoesNotContain(Drain(node), o => o.Kind == OutputKind.Close);
+        }
+    }
+
+    [Fact]
+    public void Isolated_node_resubscribes_through_a_PartialView_member_after_k_times_H()
+    {
+        ScampNode node = Make(Beating);
+        GivePartialView(node, N(1)); // joining starts the node at 0
+        List<NodeOutput> all = [];
+        for (long t = 500; t <= 5000; t += 500)
+        {
+            node.HandleMessage(N(1), new Heartbeat(1), t);
+            node.HandleTimeout(t);
+            all.AddRange(Drain(node));
+        }
+
+        NodeOutput sub = Assert.Single(all, o => o.Message.Type == MessageType.Subscribe);
+        Assert.Equal((N(1), SubscribeFlags.Isolated), (sub.Peer, sub.Message.AsSubscribe().Flags));
+        Assert.Equal(1, node.Counters.IsolationResubscriptions);
+    }
+
+    [Fact]
+    public void Connection_with_no_arcs_is_closed_after_the_connect_timeout()
+    {
+        ScampNode node = Make(Beating with { ConnectTimeout = 8000 });
+        node.Start(0);
+        Connect(node, N(1));
+        var closes = new List<(long, CloseReason)>();
+        for (long t = 500; t <= 10_000; t += 500)
+        {
+            node.HandleMessage(N(1), new Heartbeat(1), t);
+            node.HandleTimeout(t);
+            closes.AddRange(Drain(node).Where(o => o.Kind == OutputKind.Close).Select(o => (t, o.Reason)));
+        }
+
+        Assert.Equal([(8000L, CloseReason.Unused)], closes);
+    }
+}
