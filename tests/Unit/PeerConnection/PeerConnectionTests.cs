@@ -72,6 +72,26 @@ public sealed class PeerConnectionTests
     }
 
     [Fact]
+    public async Task Handlers_may_call_back_into_the_connection_from_the_driver_loop()
+    {
+        await using var a = new WebRtcUdpDriver(s_loopback);
+        await using var b = new WebRtcUdpDriver(s_loopback);
+        PeerConnection offerer = a.CreatePeerConnection(s_alice);
+        PeerConnection answerer = b.CreatePeerConnection(s_bob);
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sentFromHandler = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        offerer.ApplicationDataReceived = (_, data) => received.TrySetResult(System.Text.Encoding.ASCII.GetString(data));
+
+        // Sent from inside the Connected event, i.e. on the driver's loop while it holds the driver's lock.
+        answerer.Connected += c => sentFromHandler.TrySetResult(c.SendApplicationData("from the handler"u8));
+        Assert.True(answerer.TryAcceptOffer(offerer.CreateOffer(), out string? answer, out string error), error);
+        Assert.True(offerer.TryAcceptAnswer(answer, out error), error);
+
+        Assert.True(await sentFromHandler.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+        Assert.Equal("from the handler", await received.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Close_sends_close_notify_and_the_peer_reports_closed()
     {
         await using var a = new WebRtcUdpDriver(s_loopback);
