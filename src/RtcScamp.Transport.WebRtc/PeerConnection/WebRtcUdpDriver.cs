@@ -32,7 +32,8 @@ namespace RtcScamp.Transport.WebRtc;
 /// Limit: DTLS is routed by the remote transport address, so two connections of this driver must not
 /// talk to the same remote socket (the 5-tuple would be shared and DTLS records could not be told
 /// apart; STUN still could, by ufrag and transaction id). Connections to distinct peers — the normal
-/// case — share the socket freely.
+/// case — share the socket freely. Two connections of this same driver may connect to each other:
+/// their DTLS records are handed over in-process (see <c>DeliverToSelf</c>).
 /// </remarks>
 public sealed class WebRtcUdpDriver : IAsyncDisposable
 {
@@ -44,6 +45,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
     private readonly List<PeerConnection> _retired = [];
     private readonly UdpDemultiplexer<PeerConnection> _demux = new();
     private readonly ConcurrentQueue<PeerConnection> _signaled = new();
+    private readonly Queue<(PeerConnection Sender, byte[] Datagram)> _toSelf = new();
     private readonly byte[] _stunBuffer = new byte[StunProtocol.MaxMessageSize];
     private readonly byte[] _dtlsBuffer = new byte[DatagramBufferSize];
     private readonly byte[] _plaintextBuffer = new byte[DatagramBufferSize];
@@ -53,6 +55,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
     private Task? _receiveLoop;
     private Task? _timerLoop;
     private int _iterating;
+    private bool _deliveringToSelf;
     private bool _disposed;
 
     /// <summary>
@@ -187,7 +190,65 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             progress |= FlushDtls(connection);
         }
 
+        DeliverToSelf();
         Sweep();
+    }
+
+    // Two connections of this driver connected to each other share one 5-tuple (this socket to
+    // itself), so a DTLS record sent through the socket could not be attributed to either. Their DTLS
+    // records are handed over in-process instead, to the connection paired with the sender by ICE
+    // credentials (its remote ufrag is the sender's local ufrag); STUN still goes through the socket.
+    private void DeliverToSelf()
+    {
+        if (_deliveringToSelf)
+        {
+            return; // the outer call drains what this one queued
+        }
+
+        _deliveringToSelf = true;
+        try
+        {
+            while (_toSelf.TryDequeue(out (PeerConnection Sender, byte[] Datagram) item))
+            {
+                PeerConnection? target = LocalPeerOf(item.Sender);
+                if (target is null)
+                {
+                    DroppedCount++;
+                    continue;
+                }
+
+                target.HandleDtls(LocalEndPoint, item.Datagram);
+                bool progress = true;
+                while (progress)
+                {
+                    progress = FlushIce(target);
+                    progress |= FlushDtls(target);
+                }
+            }
+        }
+        finally
+        {
+            _deliveringToSelf = false;
+        }
+    }
+
+    private PeerConnection? LocalPeerOf(PeerConnection sender)
+    {
+        foreach (List<PeerConnection> list in (ReadOnlySpan<List<PeerConnection>>)[_connections, _added])
+        {
+            foreach (PeerConnection candidate in list)
+            {
+                if (candidate != sender && candidate.Agent?.RemoteCredentials is { } remote
+                    && string.Equals(remote.Ufrag, sender.LocalUfrag, StringComparison.Ordinal)
+                    && sender.Agent?.RemoteCredentials is { } back
+                    && string.Equals(back.Ufrag, candidate.LocalUfrag, StringComparison.Ordinal))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
     }
 
     internal bool FlushDtls(PeerConnection connection)
@@ -204,7 +265,14 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             any = true;
             if (connection.DtlsRemote is { } remote)
             {
-                Send(_dtlsBuffer.AsSpan(0, n), remote);
+                if (remote.Equals(LocalEndPoint))
+                {
+                    _toSelf.Enqueue((connection, _dtlsBuffer.AsSpan(0, n).ToArray()));
+                }
+                else
+                {
+                    Send(_dtlsBuffer.AsSpan(0, n), remote);
+                }
             }
             else
             {
@@ -315,6 +383,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             lock (Gate)
             {
                 Dispatch(remote, buffer.AsSpan(0, n));
+                DeliverToSelf();
                 Sweep();
             }
 
@@ -436,6 +505,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
                     _iterating--;
                 }
 
+                DeliverToSelf();
                 Sweep();
                 wait = next == long.MaxValue ? Timeout.Infinite : Math.Clamp(next - now, 0, int.MaxValue);
             }

@@ -52,6 +52,49 @@ public sealed class PeerConnectionTests
     }
 
     [Fact]
+    public async Task Two_connections_on_one_driver_connect_to_each_other_and_exchange_data()
+    {
+        await using var shared = new WebRtcUdpDriver(s_loopback);
+        (PeerConnection offerer, PeerConnection answerer) = await ConnectAsync(shared, shared);
+        Assert.Equal(s_bob.NodeId, offerer.RemoteNodeId);
+        Assert.Equal(s_alice.NodeId, answerer.RemoteNodeId);
+        Assert.Equal(shared.LocalEndPoint, offerer.SelectedPair!.Remote.EndPoint);
+
+        var atAnswerer = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        answerer.ApplicationDataReceived = (_, data) => atAnswerer.TrySetResult(data.ToArray());
+        Assert.True(offerer.SendApplicationData("same socket"u8));
+        Assert.Equal("same socket"u8.ToArray(), await atAnswerer.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Three_nodes_on_one_socket_connect_pairwise()
+    {
+        await using var shared = new WebRtcUdpDriver(s_loopback);
+        NodeIdentity carol = NodeIdentity.Generate();
+        NodeIdentity[] nodes = [s_alice, s_bob, carol];
+        var up = new List<Task<Outcome>>();
+        var connections = new List<(PeerConnection Connection, NodeIdentity Expected)>();
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            for (int j = i + 1; j < nodes.Length; j++)
+            {
+                PeerConnection offerer = shared.CreatePeerConnection(nodes[i]);
+                PeerConnection answerer = shared.CreatePeerConnection(nodes[j]);
+                up.Add(Outcome.Watch(offerer).Task);
+                up.Add(Outcome.Watch(answerer).Task);
+                connections.Add((offerer, nodes[j]));
+                connections.Add((answerer, nodes[i]));
+                Assert.True(answerer.TryAcceptOffer(offerer.CreateOffer(), out string? answer, out string error), error);
+                Assert.True(offerer.TryAcceptAnswer(answer, out error), error);
+            }
+        }
+
+        Outcome[] outcomes = await Task.WhenAll(up).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.All(outcomes, o => Assert.Equal(Outcome.Kind.Connected, o.Result));
+        Assert.All(connections, c => Assert.Equal(c.Expected.NodeId, c.Connection.RemoteNodeId));
+    }
+
+    [Fact]
     public async Task Application_data_flows_both_ways_through_dtls()
     {
         await using var a = new WebRtcUdpDriver(s_loopback);
