@@ -15,6 +15,7 @@
 //   derived from the key it proved (DESIGN.md "Identity").
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using RtcScamp.Transport.WebRtc.Dtls;
 using RtcScamp.Transport.WebRtc.Ice;
@@ -59,6 +60,7 @@ public sealed class PeerConnection : IDisposable
     private IceAgent? _agent;
     private DtlsEndpoint? _dtls;
     private IPEndPoint? _dtlsRemote;
+    private SocketAddress? _dtlsRemoteAddress;
     private bool _iceWasConnected;
     private PeerConnectionState _state;
 
@@ -282,7 +284,10 @@ public sealed class PeerConnection : IDisposable
         }
 
         // The server learns where the client is from its first flight if ICE has not told it yet.
-        _dtlsRemote ??= remote;
+        if (_dtlsRemote is null)
+        {
+            SetDtlsRemote(remote);
+        }
         _dtls.HandleDatagram(datagram);
         if (_dtls.State == DtlsState.New && _dtls.Role == RtcScamp.Transport.WebRtc.Dtls.DtlsRole.Server)
         {
@@ -294,16 +299,23 @@ public sealed class PeerConnection : IDisposable
 
     internal IPEndPoint? DtlsRemote => _dtlsRemote;
 
+    /// <summary><see cref="DtlsRemote"/> serialized once, so sending a record allocates no address.</summary>
+    internal SocketAddress? DtlsRemoteAddress => _dtlsRemoteAddress;
+
     internal void OnIceEvent(in IceEvent e)
     {
         switch (e.Kind)
         {
             case IceEventKind.SelectedPairChanged when e.Pair is not null:
-                _dtlsRemote = e.Pair.Remote.EndPoint;
+                SetDtlsRemote(e.Pair.Remote.EndPoint);
                 break;
             case IceEventKind.StateChanged when e.NewState == IceState.Connected:
                 _iceWasConnected = true;
-                _dtlsRemote = _agent!.SelectedPair?.Remote.EndPoint ?? _dtlsRemote;
+                if (_agent!.SelectedPair is { } selected)
+                {
+                    SetDtlsRemote(selected.Remote.EndPoint);
+                }
+
                 if (_dtls is { State: DtlsState.New } && _state == PeerConnectionState.Connecting)
                 {
                     // The client opens with its ClientHello; the server waits for it (started early
@@ -348,6 +360,15 @@ public sealed class PeerConnection : IDisposable
         if (_state == PeerConnectionState.Connected)
         {
             ApplicationDataReceived?.Invoke(this, data);
+        }
+    }
+
+    private void SetDtlsRemote(IPEndPoint remote)
+    {
+        if (!remote.Equals(_dtlsRemote))
+        {
+            _dtlsRemote = remote;
+            _dtlsRemoteAddress = remote.Serialize();
         }
     }
 

@@ -271,7 +271,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
                 }
                 else
                 {
-                    Send(_dtlsBuffer.AsSpan(0, n), remote);
+                    SendTo(_dtlsBuffer.AsSpan(0, n), connection.DtlsRemoteAddress!);
                 }
             }
             else
@@ -339,6 +339,22 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
         }
 
         _retired.Clear();
+    }
+
+    private void SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, destination);
+        }
+        catch (SocketException e) when (IsTransient(e.SocketErrorCode))
+        {
+            // A lost datagram: DTLS retransmits its handshake, SCTP above recovers data.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down.
+        }
     }
 
     private void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
