@@ -251,6 +251,30 @@ public sealed class PeerConnectionTests
     }
 
     [Fact]
+    public async Task An_answer_from_a_peer_that_is_gone_fails_with_IceFailed()
+    {
+        // Short check timers (2 transmissions, 50 ms RTO) so the check list is exhausted in well under a second.
+        var quick = new PeerConnectionOptions { Ice = new Transport.WebRtc.Ice.IceAgentConfig { InitialRto = 50, MaxTransmits = 2, LastWaitMultiplier = 2 } };
+        await using var a = new WebRtcUdpDriver(s_loopback);
+        PeerConnection offerer = a.CreatePeerConnection(s_alice, quick);
+        var outcome = Outcome.Watch(offerer);
+        string offer = offerer.CreateOffer();
+        string answer;
+        await using (var gone = new WebRtcUdpDriver(s_loopback))
+        {
+            Assert.True(gone.CreatePeerConnection(s_bob).TryAcceptOffer(offer, out string? a2, out string e2), e2);
+            answer = a2;
+        }
+
+        Assert.True(offerer.TryAcceptAnswer(answer, out string error), error);
+        Outcome result = await outcome.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.Equal(Outcome.Kind.Failed, result.Result);
+        Assert.Equal(PeerConnectionFailureReason.IceFailed, result.Failure.Reason);
+        Assert.Equal(PeerConnectionState.Failed, offerer.State);
+        Assert.Equal(0, a.ConnectionCount);
+    }
+
+    [Fact]
     public async Task Bad_remote_strings_are_reported_not_thrown()
     {
         await using var a = new WebRtcUdpDriver(s_loopback);
