@@ -55,6 +55,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
     private Task? _receiveLoop;
     private Task? _timerLoop;
     private int _iterating;
+    private long _timerDeadline = long.MaxValue;
     private bool _deliveringToSelf;
     private bool _disposed;
 
@@ -192,6 +193,19 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
 
         DeliverToSelf();
         Sweep();
+        WakeTimerIfSooner(connection);
+    }
+
+    // The timer loop sleeps until _timerDeadline; wake it only when a connection now needs it sooner
+    // (not on every datagram: the data path would otherwise cost a timer pass over all connections).
+    private void WakeTimerIfSooner(PeerConnection connection)
+    {
+        long due = connection.Agent?.PollTimeout() ?? long.MaxValue;
+        if (due < _timerDeadline)
+        {
+            _timerDeadline = due;
+            _wake.Release();
+        }
     }
 
     // Two connections of this driver connected to each other share one 5-tuple (this socket to
@@ -402,8 +416,6 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
                 DeliverToSelf();
                 Sweep();
             }
-
-            _wake.Release();
         }
     }
 
@@ -523,6 +535,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
 
                 DeliverToSelf();
                 Sweep();
+                _timerDeadline = next;
                 wait = next == long.MaxValue ? Timeout.Infinite : Math.Clamp(next - now, 0, int.MaxValue);
             }
 
