@@ -58,7 +58,7 @@ public sealed class ChromiumPeerConnectionTests(ChromiumFixture chromium)
         SessionDescription offer = await ChromiumOfferAsync(page);
         string offerString = CompactChecked(offer, revealHostIps);
         Assert.True(ours.TryAcceptOffer(offerString, out string? answerString, out string error), error);
-        string answerSdp = (ExpandChecked(answerString) with { Mid = offer.Mid }).ToString();
+        Assert.True(BrowserSdp.TryExpand(answerString, out string? answerSdp, out error, offer.Mid), error);
         await page.EvaluateAsync("sdp => pc.setRemoteDescription({ type: 'answer', sdp })", answerSdp);
 
         Assert.Equal("connected", await ConnectionStateAsync(page));
@@ -81,9 +81,9 @@ public sealed class ChromiumPeerConnectionTests(ChromiumFixture chromium)
         PeerConnection ours = driver.CreatePeerConnection(s_identity);
         var outcome = Watch(ours);
 
-        string offerSdp = ExpandChecked(ours.CreateOffer()).ToString();
+        Assert.True(BrowserSdp.TryExpand(ours.CreateOffer(), out string? offerSdp, out string error), error);
         SessionDescription answer = await ChromiumAnswerAsync(page, offerSdp);
-        Assert.True(ours.TryAcceptAnswer(CompactChecked(answer, revealHostIps), out string error), error);
+        Assert.True(ours.TryAcceptAnswer(CompactChecked(answer, revealHostIps), out error), error);
 
         Assert.Equal("connected", await ConnectionStateAsync(page));
         Assert.Equal(Outcome.Connected, await outcome.Task.WaitAsync(TimeSpan.FromMilliseconds(WaitMilliseconds), TestContext.Current.CancellationToken));
