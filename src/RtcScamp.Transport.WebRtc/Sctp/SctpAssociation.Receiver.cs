@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 
 namespace RtcScamp.Transport.WebRtc.Sctp;
@@ -15,6 +14,7 @@ namespace RtcScamp.Transport.WebRtc.Sctp;
  * is both ordered per stream and correct for unordered messages; the cost is head-of-line
  * blocking across streams while a TSN is missing. SSNs are therefore not tracked.
  *
+ * Fragment payloads live in arrays from a per-association pool (see _rxPool).
  * Memory is bounded: payload bytes held (parked + assembling + undelivered) never exceed
  * ReceiveWindow + ReceiveOverdraft. The overdraft only admits the TSN that fills the cumulative
  * gap when out-of-order data already fills the window, so the association can never deadlock on a
@@ -32,6 +32,10 @@ public sealed partial class SctpAssociation
     private const int MaxGapBlocks = 128;
 
     private InboundFragment[] _rx = new InboundFragment[256];
+
+    // Our own pool: a burst of a full window of fragments exceeds what the shared ArrayPool keeps
+    // per size, so renting from it would allocate in steady state.
+    private readonly FragmentPool _rxPool = new();
     private readonly RingBuffer<InboundFragment> _delivery = new(64);
     private readonly uint[] _duplicates = new uint[MaxDuplicateReports];
     private int _duplicateCount;
@@ -72,7 +76,10 @@ public sealed partial class SctpAssociation
         public byte Flags;
     }
 
-    private void InitializeReceiver() => _lastAdvertisedRwnd = _options.ReceiveWindow;
+    private void InitializeReceiver()
+    {
+        _lastAdvertisedRwnd = _options.ReceiveWindow;
+    }
 
     private void ResetReceiver(uint peerInitialTsn)
     {
@@ -89,14 +96,14 @@ public sealed partial class SctpAssociation
         {
             if (_rx[i].Buffer is byte[] b)
             {
-                ArrayPool<byte>.Shared.Return(b);
+                _rxPool.Return(b);
                 _rx[i] = default;
             }
         }
 
         while (_delivery.Count > 0)
         {
-            ArrayPool<byte>.Shared.Return(_delivery.PopFront().Buffer!);
+            _rxPool.Return(_delivery.PopFront().Buffer!);
         }
 
         _held = 0;
@@ -147,7 +154,7 @@ public sealed partial class SctpAssociation
             return;
         }
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        byte[] buffer = _rxPool.Rent(length);
         value[12..].CopyTo(buffer);
         slot.Buffer = buffer;
         slot.Length = length;
@@ -295,7 +302,7 @@ public sealed partial class SctpAssociation
     private void Free(InboundFragment fragment)
     {
         _held -= fragment.Length;
-        ArrayPool<byte>.Shared.Return(fragment.Buffer!);
+        _rxPool.Return(fragment.Buffer!);
     }
 
     /// <summary>

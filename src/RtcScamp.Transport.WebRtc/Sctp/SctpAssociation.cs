@@ -738,6 +738,8 @@ public sealed partial class SctpAssociation
         _heartbeatInfoLength = -1;
         ReleaseSender();
         ReleaseReceiver();
+        _rxPool.Clear();
+        _chunkPool.Clear();
         _events.PushBack(new SctpEvent(SctpEventKind.Closed, CloseReason: reason));
     }
 
