@@ -15,7 +15,8 @@ namespace RtcScamp.Transport.WebRtc.Sctp;
  * blocking across streams while a TSN is missing. SSNs are therefore not tracked.
  *
  * Fragment payloads live in arrays from a per-association pool (see _rxPool).
- * Memory is bounded: payload bytes held (parked + assembling + undelivered) never exceed
+ * Memory is bounded: bytes held (parked + assembling + undelivered, each fragment charged at least
+ * 128 bytes so tiny chunks cannot multiply per-fragment overhead) never exceed
  * ReceiveWindow + ReceiveOverdraft. The overdraft only admits the TSN that fills the cumulative
  * gap when out-of-order data already fills the window, so the association can never deadlock on a
  * full buffer of undeliverable data. a_rwnd = ReceiveWindow − held.
@@ -30,6 +31,7 @@ public sealed partial class SctpAssociation
     private const int MaxTsnWindow = 16384;
     private const int MaxDuplicateReports = 16;
     private const int MaxGapBlocks = 128;
+    private const int MinFragmentCharge = 128;
 
     private InboundFragment[] _rx = new InboundFragment[256];
 
@@ -59,13 +61,17 @@ public sealed partial class SctpAssociation
 
     private bool _messageUnread;
 
-    /// <summary>Payload bytes held for reassembly and undelivered messages.</summary>
+    /// <summary>Bytes charged against the receive window: payload held for reassembly and undelivered messages, at least 128 per fragment.</summary>
     public long ReceiveBufferUsed => _held;
 
     /// <summary>Messages dropped: too large, malformed fragment sequence or invalid stream.</summary>
     public long DiscardedMessages { get; private set; }
 
     private long ReceiveOverdraft => 16L * _mtu;
+
+    // What a fragment costs against the window: its payload, but at least MinFragmentCharge, so a
+    // flood of tiny chunks cannot hold (array, ring slot and event) overhead many times the window.
+    private static int Charge(int length) => Math.Max(length, MinFragmentCharge);
 
     private struct InboundFragment
     {
@@ -145,8 +151,9 @@ public sealed partial class SctpAssociation
         }
 
         int length = value.Length - 12;
-        if (_held + length > _options.ReceiveWindow
-            && !(offset == 1 && _highestTsn != _cumTsn && _held + length <= _options.ReceiveWindow + ReceiveOverdraft))
+        int charge = Charge(length);
+        if (_held + charge > _options.ReceiveWindow
+            && !(offset == 1 && _highestTsn != _cumTsn && _held + charge <= _options.ReceiveWindow + ReceiveOverdraft))
         {
             // No room (RFC 4960 §6.2: drop; the sender retransmits after our SACK shows the gap).
             DroppedChunks++;
@@ -161,7 +168,7 @@ public sealed partial class SctpAssociation
         slot.StreamId = BinaryPrimitives.ReadUInt16BigEndian(value[4..]);
         slot.Ppid = BinaryPrimitives.ReadUInt32BigEndian(value[8..]);
         slot.Flags = flags;
-        _held += length;
+        _held += charge;
         if (SctpWire.TsnLess(_highestTsn, tsn))
         {
             _highestTsn = tsn;
@@ -301,7 +308,7 @@ public sealed partial class SctpAssociation
 
     private void Free(InboundFragment fragment)
     {
-        _held -= fragment.Length;
+        _held -= Charge(fragment.Length);
         _rxPool.Return(fragment.Buffer!);
     }
 

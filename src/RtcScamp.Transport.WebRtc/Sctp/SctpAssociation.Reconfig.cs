@@ -103,7 +103,9 @@ public sealed partial class SctpAssociation
         }
 
         _requestStreamCount = 0;
-        for (int i = 0; i < _resetQueue.Count && _requestStreamCount < MaxStreamsPerRequest;)
+        // The request must fit one packet beside a SACK: 12 header + 4 chunk + 16 parameter bytes.
+        int maxStreams = Math.Min(MaxStreamsPerRequest, (_mtu - 64) / 2);
+        for (int i = 0; i < _resetQueue.Count && _requestStreamCount < maxStreams;)
         {
             OutgoingStream stream = GetStream(_resetQueue[i]);
             if (stream.Unsent == 0)

@@ -502,7 +502,7 @@ public sealed partial class SctpAssociation
     {
         if (_state != SctpAssociationState.CookieWait
             || !TryReadInit(value, out PeerInit init, out ReadOnlySpan<byte> cookie)
-            || cookie.IsEmpty || cookie.Length > MaxPeerCookieLength)
+            || cookie.IsEmpty || cookie.Length > Math.Min(MaxPeerCookieLength, _mtu - 64))
         {
             DroppedChunks++;
             return;
