@@ -358,4 +358,45 @@ public class SctpAssociationTests
         Assert.True(link.Now - start < a.Association.RetransmissionTimeout, $"took {link.Now - start} ms");
         Assert.True(a.Association.CongestionWindow > a.Association.SlowStartThreshold / 2);
     }
+
+    [Fact]
+    public void Stalled_reader_closes_the_window_and_probing_resumes_without_aborting()
+    {
+        var options = new SctpAssociationOptions { ReceiveWindow = 128 * 1024 };
+        var (a, b, link) = Established(options: options);
+        b.Paused = true;
+        for (int i = 0; i < 40; i++)
+        {
+            Assert.Equal(SctpSendResult.Ok, a.Association.Send(1, 53, Pattern(16 * 1024, i)));
+        }
+
+        // Ten minutes of a reader that never reads: far more than Association.Max.Retrans RTOs.
+        link.Advance(600_000);
+        Assert.False(a.Association.IsTerminated);
+        Assert.InRange(b.Association.ReceiveBufferUsed, 100 * 1024, options.ReceiveWindow);
+        Assert.Equal(0, a.Association.PeerReceiveWindow);
+
+        b.Paused = false;
+        b.DrainEvents();
+        Assert.True(link.RunUntil(() => b.Messages.Count == 40, 120_000));
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => Pattern(16 * 1024, i)), b.Messages.Select(m => m.Data));
+    }
+
+    [Fact]
+    public void Flood_of_one_byte_messages_is_delivered_with_memory_bounded()
+    {
+        var options = new SctpAssociationOptions { ReceiveWindow = 64 * 1024 };
+        var (a, b, link) = Established(options: options);
+        b.CountOnly = true;
+        long maxHeld = 0;
+        link.Observe = () => maxHeld = Math.Max(maxHeld, b.Association.ReceiveBufferUsed);
+        for (int i = 0; i < 20_000; i++)
+        {
+            Assert.Equal(SctpSendResult.Ok, a.Association.Send(1, 53, [(byte)i], unordered: i % 2 == 0));
+        }
+
+        Assert.True(link.RunUntil(() => b.MessageCount == 20_000, 600_000));
+        Assert.True(maxHeld <= options.ReceiveWindow + (16 * 1200), $"held {maxHeld}");
+        Assert.Equal(20_000, b.BytesReceived);
+    }
 }
