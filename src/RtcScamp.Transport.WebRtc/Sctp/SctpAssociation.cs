@@ -412,9 +412,9 @@ public sealed partial class SctpAssociation
             {
                 reconfig |= parameters.Value.Contains((byte)SctpChunkType.ReConfig);
             }
-            else if ((parameters.Type & 0x8000) == 0)
+            else if ((parameters.Type & 0x8000) == 0 && !IsKnownIgnoredParameter(parameters.Type))
             {
-                // High bit clear: stop processing further parameters (RFC 4960 §3.2.1).
+                // Unknown with the high bit clear: stop processing further parameters (RFC 4960 §3.2.1).
                 break;
             }
         }
@@ -428,6 +428,11 @@ public sealed partial class SctpAssociation
             reconfig);
         return init.Tag != 0 && init.OutboundStreams != 0 && init.InboundStreams != 0;
     }
+
+    // Parameters RFC 4960 defines that a single-homed, address-free endpoint has no use for: IPv4 (5),
+    // IPv6 (6), Cookie Preservative (9), Host Name (11), Supported Address Types (12). usrsctp
+    // (Firefox) sends some of them before Supported Extensions, so they must not stop processing.
+    private static bool IsKnownIgnoredParameter(ushort type) => type is 5 or 6 or 9 or 11 or 12;
 
     // RFC 4960 §5.1 / §5.2.1 / §5.2.2: answer an INIT in CLOSED, COOKIE-WAIT, COOKIE-ECHOED and
     // ESTABLISHED alike with an INIT-ACK carrying our one tag and initial TSN, so colliding INITs

@@ -248,4 +248,38 @@ public class SctpPacketTests
         Assert.Equal(dropped + 1, b.Association.DroppedChunks);
         Assert.Equal(0, b.Association.ReceiveBufferUsed);
     }
+
+    [Theory]
+    [InlineData(12, true)]
+    [InlineData(9, true)]
+    [InlineData(0x55, false)]
+    public void Init_parameters_before_supported_extensions_are_skipped_only_when_known(int leading, bool expectReconfig)
+    {
+        SctpAssociation s = Create(5);
+        byte[] init = Chunk(1, 0,
+        [
+            0, 0, 0, 9, 0, 1, 0, 0, 0, 10, 0, 10, 0, 0, 0, 1,
+            0, (byte)leading, 0, 8, 0, 5, 0, 6,
+            0x80, 0x08, 0, 5, 0x82, 0, 0, 0,
+        ]);
+        var buffer = new byte[1500];
+        s.HandlePacket(Packet(0, init), 0);
+        int n = s.PollTransmit(buffer, 0);
+        var reader = new SctpChunkReader(buffer.AsSpan(0, n));
+        reader.MoveNext();
+        var parameters = new SctpParameterReader(reader.Value[16..]);
+        byte[] cookie = [];
+        while (parameters.MoveNext())
+        {
+            if (parameters.Type == 7)
+            {
+                cookie = parameters.Value.ToArray();
+            }
+        }
+
+        s.HandlePacket(Packet(s.LocalVerificationTag, Chunk(10, 0, cookie)), 1);
+        Assert.Equal(SctpAssociationState.Established, s.State);
+        Assert.Equal(expectReconfig, s.PeerSupportsReconfig);
+        Assert.Equal(10, s.OutboundStreams);
+    }
 }
