@@ -399,4 +399,34 @@ public class SctpAssociationTests
         Assert.True(maxHeld <= options.ReceiveWindow + (16 * 1200), $"held {maxHeld}");
         Assert.Equal(20_000, b.BytesReceived);
     }
+
+    [Fact]
+    public void Same_seed_and_inputs_give_byte_identical_packets()
+    {
+        static List<byte[]> Trace()
+        {
+            var (a, b, link) = Established(seed: 9);
+            var trace = new List<byte[]>();
+            link.Loss = 0.1;
+            link.Reordering = 0.1;
+            link.Filter = (_, p) =>
+            {
+                trace.Add(p);
+                return true;
+            };
+            for (int i = 0; i < 50; i++)
+            {
+                a.Association.Send((ushort)(i % 4), 53, Pattern(1 + (i * 700), i));
+            }
+
+            a.Association.ResetStream(2);
+            link.RunUntil(() => b.Messages.Count == 50 && a.Association.BufferedAmount == 0);
+            return trace;
+        }
+
+        List<byte[]> first = Trace();
+        List<byte[]> second = Trace();
+        Assert.True(first.Count > 100);
+        Assert.Equal(first, second);
+    }
 }

@@ -9,7 +9,8 @@ namespace RtcScamp.Tests.Sctp;
 
 /// <summary>
 /// Interop against a third-party SCTP stack: werift-sctp (TypeScript, derived from aiortc) run by
-/// Node.js, over plain UDP on 127.0.0.1 (no DTLS: both ends speak raw SCTP packets). Needs `node`
+/// Node.js, over plain UDP on 127.0.0.1 (no DTLS: both ends speak raw SCTP packets), optionally
+/// with seeded loss applied on our side in both directions. Needs `node`
 /// and the npm package: set RTCSCAMP_WERIFT_SCTP to its folder (…/node_modules/werift-sctp);
 /// skipped otherwise.
 /// </summary>
@@ -24,10 +25,12 @@ public class WeriftInteropTests
     private static string Script([CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "Interop", "werift-echo.js");
 
     [Theory]
-    [InlineData("server")]
-    [InlineData("client")]
-    public void Echo_reset_and_shutdown_with_werift(string weriftRole)
+    [InlineData("server", 0.0)]
+    [InlineData("client", 0.0)]
+    [InlineData("server", 0.1)]
+    public void Echo_reset_and_shutdown_with_werift(string weriftRole, double loss)
     {
+        var lossRandom = new Random(7);
         string? module = ModuleDir();
         if (module is null || !File.Exists(Script()))
         {
@@ -66,7 +69,10 @@ public class WeriftInteropTests
                     int n;
                     while ((n = association.PollTransmit(packet, now)) > 0)
                     {
-                        socket.SendTo(packet.AsSpan(0, n), peer);
+                        if (lossRandom.NextDouble() >= loss)
+                        {
+                            socket.SendTo(packet.AsSpan(0, n), peer);
+                        }
                     }
 
                     while (association.PollEvent(out SctpEvent ev))
@@ -92,7 +98,10 @@ public class WeriftInteropTests
                     {
                         EndPoint from = new IPEndPoint(IPAddress.Any, 0);
                         n = socket.ReceiveFrom(packet, ref from);
-                        association.HandlePacket(packet.AsSpan(0, n), clock.ElapsedMilliseconds);
+                        if (lossRandom.NextDouble() >= loss)
+                        {
+                            association.HandlePacket(packet.AsSpan(0, n), clock.ElapsedMilliseconds);
+                        }
                     }
 
                     if (association.PollTimeout() <= clock.ElapsedMilliseconds)
@@ -105,7 +114,7 @@ public class WeriftInteropTests
             }
 
             association.Connect(0);
-            Assert.True(Run(() => association.State == SctpAssociationState.Established, 10_000), $"state {association.State}");
+            Assert.True(Run(() => association.State == SctpAssociationState.Established, 30_000), $"state {association.State}");
             Assert.True(association.PeerSupportsReconfig);
 
             int[] sizes = [1, 100, 1024, 1172, 5000, 65536, 150_000];
@@ -124,18 +133,18 @@ public class WeriftInteropTests
                 Assert.Equal(SctpSendResult.Ok, association.Send(1, 51, m));
             }
 
-            Assert.True(Run(() => received.Count == sent.Count, 30_000), $"echoed {received.Count}/{sent.Count}");
+            Assert.True(Run(() => received.Count == sent.Count, 60_000), $"echoed {received.Count}/{sent.Count}");
             Assert.Equal(sent, received.Select(r => r.Data));
             Assert.Equal(53u, received[0].Ppid);
             Assert.Equal(51u, received[^1].Ppid);
 
             association.ResetStream(1);
             Assert.True(Run(() => events.Any(e => e is { Kind: SctpEventKind.OutgoingStreamReset, StreamId: 1 })
-                && events.Any(e => e is { Kind: SctpEventKind.IncomingStreamReset, StreamId: 1 }), 10_000),
+                && events.Any(e => e is { Kind: SctpEventKind.IncomingStreamReset, StreamId: 1 }), 30_000),
                 string.Join(",", events.Select(e => e.Kind)));
 
             association.Shutdown(clock.ElapsedMilliseconds);
-            Assert.True(Run(() => association.IsTerminated, 10_000), $"state {association.State}");
+            Assert.True(Run(() => association.IsTerminated, 30_000), $"state {association.State}");
             Assert.Contains(events, e => e is { Kind: SctpEventKind.Closed, CloseReason: SctpCloseReason.Shutdown });
             Assert.Equal(0, association.DroppedPackets);
         }
