@@ -92,8 +92,10 @@ public sealed partial class SctpAssociation
         ReleaseReceiver();
         _cumTsn = peerInitialTsn - 1;
         _highestTsn = _cumTsn;
-        _peerNextRequestSeq = peerInitialTsn;
+        _lastPeerRequestSeq = peerInitialTsn - 1;
         _lastPeerResult = ReconfigResult.Performed;
+        _deferredResetActive = false;
+        _performedValid = false;
     }
 
     private void ReleaseReceiver()

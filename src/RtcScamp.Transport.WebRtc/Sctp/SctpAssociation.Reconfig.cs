@@ -12,10 +12,12 @@ namespace RtcScamp.Transport.WebRtc.Sctp;
  * TSN) naming the last TSN assigned. It is resent on RTO until a response arrives; "in progress"
  * means resend later; success resets the SSN to 0 and reports OutgoingStreamReset.
  *
- * Incoming: a request with the expected sequence number is performed at once when every TSN up to
+ * Incoming: a request with the next sequence number is performed at once when every TSN up to
  * its "last assigned TSN" has arrived; otherwise we answer "in progress", remember it, perform it
- * when the cumulative TSN gets there and then send the final response unprompted. A repeat of the
- * last request gets the last result again; any other sequence number gets "bad sequence number".
+ * when the cumulative TSN gets there and then send the final response unprompted. After "in
+ * progress" the sender may retry with the same or (as dcsctp does) the next sequence number; a
+ * retry of a request already performed is answered without resetting twice. A repeat of a finished
+ * request gets its result again; any other sequence number gets "bad sequence number".
  * Incoming SSN Reset Requests (asking us to reset our outgoing streams) are denied; WebRTC does
  * not use them.
  *
@@ -42,8 +44,17 @@ public sealed partial class SctpAssociation
     private uint _requestLastTsn;
     private uint _nextRequestSeq;
 
-    private uint _peerNextRequestSeq;
+    // Sequence number of the last peer request evaluated (initially the peer's initial TSN − 1) and
+    // what we answered.
+    private uint _lastPeerRequestSeq;
     private ReconfigResult _lastPeerResult;
+
+    // Streams reset by deferred processing when the cumulative TSN got there, so a later retry of
+    // the same request (same last TSN and streams) is answered without resetting twice.
+    private bool _performedValid;
+    private uint _performedLastTsn;
+    private readonly ushort[] _performedStreams = new ushort[MaxStreamsPerRequest];
+    private int _performedStreamCount;
     private readonly (uint Seq, ReconfigResult Result)[] _responses = new (uint, ReconfigResult)[MaxPendingResponses];
     private int _responseCount;
 
@@ -175,7 +186,7 @@ public sealed partial class SctpAssociation
             BinaryPrimitives.WriteUInt16BigEndian(packet[v..], SctpWire.ParamOutgoingSsnResetRequest);
             BinaryPrimitives.WriteUInt16BigEndian(packet[(v + 2)..], (ushort)paramLength);
             BinaryPrimitives.WriteUInt32BigEndian(packet[(v + 4)..], _requestSeq);
-            BinaryPrimitives.WriteUInt32BigEndian(packet[(v + 8)..], _peerNextRequestSeq - 1);
+            BinaryPrimitives.WriteUInt32BigEndian(packet[(v + 8)..], _lastPeerRequestSeq);
             BinaryPrimitives.WriteUInt32BigEndian(packet[(v + 12)..], _requestLastTsn);
             for (int i = 0; i < _requestStreamCount; i++)
             {
@@ -241,25 +252,22 @@ public sealed partial class SctpAssociation
 
     private void HandleOutgoingResetRequest(uint seq, uint lastTsn, ReadOnlySpan<byte> streams)
     {
-        if (seq == _peerNextRequestSeq - 1)
-        {
-            QueueResponse(seq, _lastPeerResult);
-            return;
-        }
-
-        if (seq != _peerNextRequestSeq)
+        // RFC 6525 §5.2.2 with the tolerance dcsctp has: after "in progress" a sender may retry
+        // with the same sequence number (RFC) or the next one (dcsctp does); both are re-evaluated.
+        bool retransmission = seq == _lastPeerRequestSeq;
+        if (!retransmission && seq != _lastPeerRequestSeq + 1)
         {
             QueueResponse(seq, ReconfigResult.ErrorBadSequenceNumber);
             return;
         }
 
-        if (_deferredResetActive)
+        if (retransmission && _lastPeerResult != ReconfigResult.InProgress)
         {
-            // Already waiting for this request's data; the sender retried early.
-            QueueResponse(seq, ReconfigResult.InProgress);
+            QueueResponse(seq, _lastPeerResult);
             return;
         }
 
+        _lastPeerRequestSeq = seq;
         _deferredStreamCount = 0;
         for (int i = 0; i + 2 <= streams.Length && _deferredStreamCount < MaxStreamsPerRequest; i += 2)
         {
@@ -270,24 +278,40 @@ public sealed partial class SctpAssociation
         _deferredResetLastTsn = lastTsn;
         if (SctpWire.TsnLessOrEqual(lastTsn, _cumTsn))
         {
-            _deferredResetActive = true;
-            PerformDeferredReset();
+            if (_performedValid && lastTsn == _performedLastTsn
+                && _performedStreams.AsSpan(0, _performedStreamCount).SequenceEqual(_deferredStreams.AsSpan(0, _deferredStreamCount)))
+            {
+                // Already reset when the data arrived; this is the sender's retry.
+                _performedValid = false;
+                _deferredResetActive = false;
+                _lastPeerResult = ReconfigResult.Performed;
+                QueueResponse(seq, ReconfigResult.Performed);
+                return;
+            }
+
+            PerformReset(deferred: false);
         }
         else if (SctpWire.TsnLess(_cumTsn + MaxTsnWindow, lastTsn))
         {
             // Names TSNs that cannot be in flight: refuse rather than wait forever.
+            _deferredResetActive = false;
+            _lastPeerResult = ReconfigResult.Denied;
             QueueResponse(seq, ReconfigResult.Denied);
         }
         else
         {
             _deferredResetActive = true;
+            _lastPeerResult = ReconfigResult.InProgress;
             QueueResponse(seq, ReconfigResult.InProgress);
         }
     }
 
     // Every message before the reset point has been queued as an event, so the reset events
-    // follow the stream's last messages in PollEvent order.
-    private void PerformDeferredReset()
+    // follow the stream's last messages in PollEvent order. A deferred reset also answers the
+    // request unprompted, which lets a sender that retries with the same number finish early.
+    private void PerformDeferredReset() => PerformReset(deferred: true);
+
+    private void PerformReset(bool deferred)
     {
         _deferredResetActive = false;
         for (int i = 0; i < _deferredStreamCount; i++)
@@ -295,22 +319,29 @@ public sealed partial class SctpAssociation
             _events.PushBack(new SctpEvent(SctpEventKind.IncomingStreamReset, _deferredStreams[i]));
         }
 
-        _peerNextRequestSeq = _deferredResetSeq + 1;
+        _performedValid = deferred;
+        if (deferred)
+        {
+            _performedLastTsn = _deferredResetLastTsn;
+            _deferredStreams.AsSpan(0, _deferredStreamCount).CopyTo(_performedStreams);
+            _performedStreamCount = _deferredStreamCount;
+        }
+
         _lastPeerResult = ReconfigResult.Performed;
         QueueResponse(_deferredResetSeq, ReconfigResult.Performed);
     }
 
     private void HandleIncomingResetRequest(uint seq)
     {
-        if (seq == _peerNextRequestSeq)
+        if (seq == _lastPeerRequestSeq + 1)
         {
-            _peerNextRequestSeq++;
+            _lastPeerRequestSeq = seq;
             _lastPeerResult = ReconfigResult.Denied;
             QueueResponse(seq, ReconfigResult.Denied);
         }
         else
         {
-            QueueResponse(seq, seq == _peerNextRequestSeq - 1 ? _lastPeerResult : ReconfigResult.ErrorBadSequenceNumber);
+            QueueResponse(seq, seq == _lastPeerRequestSeq ? _lastPeerResult : ReconfigResult.ErrorBadSequenceNumber);
         }
     }
 

@@ -117,6 +117,9 @@ public sealed partial class SctpAssociation
     /// <summary>Our verification tag (what the peer must put in packets to us).</summary>
     internal uint LocalVerificationTag => _myTag;
 
+    /// <summary>Our initial TSN, which is also our first RE-CONFIG request sequence number.</summary>
+    internal uint LocalInitialTsn => _myInitialTsn;
+
     /// <summary>Starts the handshake by sending INIT (both WebRTC peers do this, so INITs usually collide).</summary>
     public void Connect(long now)
     {

@@ -282,4 +282,106 @@ public class SctpPacketTests
         Assert.Equal(expectReconfig, s.PeerSupportsReconfig);
         Assert.Equal(10, s.OutboundStreams);
     }
+
+    private static List<(uint Seq, uint Result)> ReconfigResponses(byte[] packet)
+    {
+        var found = new List<(uint, uint)>();
+        if (SctpPacket.Validate(packet) != SctpPacket.Check.Ok)
+        {
+            return found;
+        }
+
+        var reader = new SctpChunkReader(packet);
+        while (reader.MoveNext())
+        {
+            if (reader.Type != (byte)SctpChunkType.ReConfig)
+            {
+                continue;
+            }
+
+            var parameters = new SctpParameterReader(reader.Value);
+            while (parameters.MoveNext())
+            {
+                if (parameters.Type == 16)
+                {
+                    found.Add((BinaryPrimitives.ReadUInt32BigEndian(parameters.Value), BinaryPrimitives.ReadUInt32BigEndian(parameters.Value[4..])));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static byte[] OutgoingResetRequest(uint tag, uint seq, uint lastTsn, ushort stream)
+    {
+        byte[] value = new byte[4 + 16 + 2];
+        BinaryPrimitives.WriteUInt16BigEndian(value, 13);
+        BinaryPrimitives.WriteUInt16BigEndian(value.AsSpan(2), 18);
+        BinaryPrimitives.WriteUInt32BigEndian(value.AsSpan(4), seq);
+        BinaryPrimitives.WriteUInt32BigEndian(value.AsSpan(8), 0);
+        BinaryPrimitives.WriteUInt32BigEndian(value.AsSpan(12), lastTsn);
+        BinaryPrimitives.WriteUInt16BigEndian(value.AsSpan(16), stream);
+        return Packet(tag, Chunk(130, 0, value));
+    }
+
+    [Fact]
+    public void Deferred_reset_accepts_retries_with_same_or_next_sequence_number_and_resets_once()
+    {
+        var (a, b, link) = Established();
+        uint firstSeq = a.Association.LocalInitialTsn;
+        uint tagOfB = b.Association.LocalVerificationTag;
+        var responses = new List<(uint Seq, uint Result)>();
+        uint droppedTsn = 0;
+        bool dropData = true;
+        link.Filter = (from, p) =>
+        {
+            if (from == 1)
+            {
+                responses.AddRange(ReconfigResponses(p));
+                return true;
+            }
+
+            if (dropData && p[12] == 0)
+            {
+                droppedTsn = BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(16));
+                return false;
+            }
+
+            return true;
+        };
+
+        Assert.Equal(SctpSendResult.Ok, a.Association.Send(3, 53, [1, 2, 3]));
+        link.Flush();
+        Assert.NotEqual(0u, droppedTsn);
+        dropData = false;
+
+        // The peer's request names a TSN we have not received: "in progress" (6).
+        b.Association.HandlePacket(OutgoingResetRequest(tagOfB, firstSeq, droppedTsn, 3), link.Now);
+        link.Flush();
+        Assert.Equal((firstSeq, 6u), responses[^1]);
+
+        // dcsctp retries with the next sequence number: still in progress, not "bad sequence number".
+        b.Association.HandlePacket(OutgoingResetRequest(tagOfB, firstSeq + 1, droppedTsn, 3), link.Now);
+        link.Flush();
+        Assert.Equal((firstSeq + 1, 6u), responses[^1]);
+
+        // The data is retransmitted; the reset happens after it, once, and is answered unprompted.
+        Assert.True(link.RunUntil(() => b.Messages.Count == 1 && b.Events.Any(e => e.Kind == SctpEventKind.IncomingStreamReset)));
+        Assert.Contains((firstSeq + 1, 1u), responses);
+
+        // Retries after completion: same number gets the result again, a new number is
+        // recognised as the same request and not reset twice.
+        b.Association.HandlePacket(OutgoingResetRequest(tagOfB, firstSeq + 1, droppedTsn, 3), link.Now);
+        link.Flush();
+        Assert.Equal((firstSeq + 1, 1u), responses[^1]);
+        b.Association.HandlePacket(OutgoingResetRequest(tagOfB, firstSeq + 2, droppedTsn, 3), link.Now);
+        link.Flush();
+        Assert.Equal((firstSeq + 2, 1u), responses[^1]);
+        Assert.Single(b.Events, e => e.Kind == SctpEventKind.IncomingStreamReset);
+
+        // A number out of sequence is refused (5).
+        b.Association.HandlePacket(OutgoingResetRequest(tagOfB, firstSeq + 9, droppedTsn, 3), link.Now);
+        link.Flush();
+        Assert.Equal((firstSeq + 9, 5u), responses[^1]);
+    }
 }
