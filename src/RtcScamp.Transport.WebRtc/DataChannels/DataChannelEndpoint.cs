@@ -21,6 +21,10 @@ namespace RtcScamp.Transport.WebRtc.DataChannels;
 public sealed class DataChannelEndpoint
 {
     private readonly Dictionary<ushort, DataChannel> _channels = [];
+
+    // Per stream: outgoing-reset completions still owed to channels already finished early because
+    // the peer reused their stream id (see OnDcep); those completions must not touch the new channel.
+    private readonly Dictionary<ushort, int> _staleOutgoingResets = [];
     private readonly RingBuffer<DataChannelEvent> _events = new(8);
     private readonly bool _isDtlsClient;
     private byte[] _scratch = new byte[256];
@@ -150,6 +154,15 @@ public sealed class DataChannelEndpoint
         switch (sctp.Kind)
         {
             case SctpEventKind.Established:
+                // Channels closed while the handshake was still running get their reset now.
+                foreach (DataChannel pending in _channels.Values)
+                {
+                    if (pending.State == DataChannelState.Closing)
+                    {
+                        RequestReset(pending);
+                    }
+                }
+
                 ev = new DataChannelEvent(DataChannelEventKind.Connected);
                 return true;
             case SctpEventKind.Message:
@@ -178,6 +191,20 @@ public sealed class DataChannelEndpoint
                 return false;
             case SctpEventKind.OutgoingStreamReset:
             case SctpEventKind.StreamResetFailed:
+                if (_staleOutgoingResets.TryGetValue(sctp.StreamId, out int stale) && stale > 0)
+                {
+                    if (stale == 1)
+                    {
+                        _staleOutgoingResets.Remove(sctp.StreamId);
+                    }
+                    else
+                    {
+                        _staleOutgoingResets[sctp.StreamId] = stale - 1;
+                    }
+
+                    return false;
+                }
+
                 if (_channels.TryGetValue(sctp.StreamId, out DataChannel? reset))
                 {
                     reset.OutgoingReset = true;
@@ -260,12 +287,50 @@ public sealed class DataChannelEndpoint
             return false;
         }
 
-        if (!DcepMessage.TryReadOpen(message, out DcepMessage.Open open) || _channels.ContainsKey(streamId))
+        if (!DcepMessage.TryReadOpen(message, out DcepMessage.Open open))
         {
             DroppedMessages++;
             return false;
         }
 
+        if (_channels.TryGetValue(streamId, out DataChannel? old))
+        {
+            // The peer may reuse a stream id as soon as both directions are reset on its side, which
+            // can be before our own reset's response reaches us. If the peer's direction is reset and
+            // ours was requested, the peer has performed it: the old channel is finished.
+            if (!(old.IncomingReset && old.ResetRequested))
+            {
+                DroppedMessages++;
+                return false;
+            }
+
+            if (!old.OutgoingReset)
+            {
+                _staleOutgoingResets[streamId] = _staleOutgoingResets.GetValueOrDefault(streamId) + 1;
+                old.OutgoingReset = true;
+            }
+
+            TryFinishClose(old);
+        }
+
+        if (!OnOpen(streamId, open, out ev))
+        {
+            return false;
+        }
+
+        if (old is not null)
+        {
+            // Keep the old channel's Closed ahead of the new channel's event.
+            _events.PushBack(ev);
+            ev = default;
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool OnOpen(ushort streamId, in DcepMessage.Open open, out DataChannelEvent ev)
+    {
         bool ordered = open.ChannelType == DataChannelType.ReliableOrdered;
         var channel = new DataChannel(this, streamId, open.Label, open.Protocol, ordered, DataChannelState.Open) { AckReceived = true };
         _channels.Add(streamId, channel);
@@ -299,14 +364,15 @@ public sealed class DataChannelEndpoint
         }
 
         channel.State = DataChannelState.Closing;
-        if (Association.State != SctpAssociationState.Established)
+        if (Association.IsTerminated || Association.State > SctpAssociationState.Established)
         {
-            // Nothing was exchanged on the stream yet (or the association is going away).
+            // The association is going away; nothing can be reset any more.
             channel.IncomingReset = channel.OutgoingReset = true;
             TryFinishClose(channel);
             return;
         }
 
+        // Before the handshake completes the reset waits for the Established event.
         RequestReset(channel);
     }
 

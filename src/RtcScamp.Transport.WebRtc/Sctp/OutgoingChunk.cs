@@ -62,6 +62,9 @@ internal sealed class OutgoingStream
     public int Unsent;
 
     public OutgoingResetState Reset;
+
+    /// <summary>ResetStream was called again while a request for the stream was in flight.</summary>
+    public bool ResetAgain;
 }
 
 internal enum OutgoingResetState : byte

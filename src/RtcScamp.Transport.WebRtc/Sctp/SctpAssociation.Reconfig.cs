@@ -9,8 +9,10 @@ namespace RtcScamp.Transport.WebRtc.Sctp;
  *
  * Outgoing: ResetStream queues stream ids. When no request is outstanding and every chunk of those
  * streams has a TSN, one Outgoing SSN Reset Request goes out (sequence numbers start at our initial
- * TSN) naming the last TSN assigned. It is resent on RTO until a response arrives; "in progress"
- * means resend later; success resets the SSN to 0 and reports OutgoingStreamReset.
+ * TSN) naming the last TSN assigned, and the streams' SSNs restart at 0 for whatever is sent after
+ * it (the peer resets its side at that TSN). It is resent on RTO until a response arrives; "in
+ * progress" means resend later; success reports OutgoingStreamReset. Send on a stream is refused
+ * only between ResetStream and the request going out.
  *
  * Incoming: a request with the next sequence number is performed at once when every TSN up to
  * its "last assigned TSN" has arrived; otherwise we answer "in progress", remember it, perform it
@@ -88,6 +90,14 @@ public sealed partial class SctpAssociation
         }
 
         OutgoingStream stream = GetStream(streamId);
+        if (stream.Reset == OutgoingResetState.Requested)
+        {
+            // A new user of the stream (e.g. a data channel reusing the id) closes it while the
+            // previous reset is still unanswered: reset again once that one completes.
+            stream.ResetAgain = true;
+            return;
+        }
+
         if (stream.Reset != OutgoingResetState.None)
         {
             return;
@@ -121,7 +131,10 @@ public sealed partial class SctpAssociation
             OutgoingStream stream = GetStream(_resetQueue[i]);
             if (stream.Unsent == 0)
             {
+                // Everything sent so far has TSN <= the request's last TSN; anything sent from now
+                // on belongs after the reset point, where the peer expects SSN 0 (RFC 6525 §5.2.2).
                 stream.Reset = OutgoingResetState.Requested;
+                stream.NextSsn = 0;
                 _requestStreams[_requestStreamCount++] = _resetQueue[i];
                 _resetQueue.RemoveAt(i);
             }
@@ -395,12 +408,13 @@ public sealed partial class SctpAssociation
         {
             OutgoingStream stream = GetStream(_requestStreams[i]);
             stream.Reset = OutgoingResetState.None;
-            if (kind == SctpEventKind.OutgoingStreamReset)
-            {
-                stream.NextSsn = 0;
-            }
-
             _events.PushBack(new SctpEvent(kind, _requestStreams[i]));
+            if (stream.ResetAgain)
+            {
+                stream.ResetAgain = false;
+                stream.Reset = OutgoingResetState.Queued;
+                _resetQueue.Add(_requestStreams[i]);
+            }
         }
 
         _requestStreamCount = 0;

@@ -134,7 +134,7 @@ public sealed partial class SctpAssociation
         }
 
         OutgoingStream stream = GetStream(streamId);
-        if (stream.Reset != OutgoingResetState.None)
+        if (stream.Reset == OutgoingResetState.Queued)
         {
             return SctpSendResult.StreamResetting;
         }

@@ -288,6 +288,7 @@ public sealed partial class SctpAssociation
             case SctpChunkType.Data:
                 if (_peerKnown && _state != SctpAssociationState.CookieWait)
                 {
+                    ImpliedCookieAck();
                     hadData = true;
                     HandleData(flags, value);
                 }
@@ -304,6 +305,7 @@ public sealed partial class SctpAssociation
                 HandleInitAck(value);
                 return true;
             case SctpChunkType.Sack:
+                ImpliedCookieAck();
                 HandleSack(value);
                 return true;
             case SctpChunkType.Heartbeat:
@@ -568,6 +570,17 @@ public sealed partial class SctpAssociation
                 }
 
                 break;
+        }
+    }
+
+    // The peer sends DATA or SACK with our tag only after it accepted our COOKIE-ECHO, so in
+    // COOKIE-ECHOED they prove the COOKIE-ACK was lost: establish now instead of waiting a T1-cookie
+    // timeout (a deliberate shortcut; RFC 4960 waits for the retransmitted COOKIE-ECHO's answer).
+    private void ImpliedCookieAck()
+    {
+        if (_state == SctpAssociationState.CookieEchoed)
+        {
+            EnterEstablished();
         }
     }
 

@@ -70,7 +70,7 @@ public enum SctpSendResult : byte
     /// <summary>Stream id not below the negotiated outbound stream count.</summary>
     InvalidStream,
 
-    /// <summary>The stream is being reset; no more data on it until the reset completes.</summary>
+    /// <summary>ResetStream was called and its request has not gone out yet; data sent after that goes after the reset point.</summary>
     StreamResetting,
 
     /// <summary>The association is closed or shutting down.</summary>
