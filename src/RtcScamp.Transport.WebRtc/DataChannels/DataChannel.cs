@@ -89,7 +89,7 @@ public sealed class DataChannel
 
     internal bool ResetRequested { get; set; }
 
-    /// <summary>Why the peer's OPEN was refused, for channels we rejected.</summary>
+    /// <summary>The peer's OPEN was refused (unsupported type); the channel is never reported Opened or Closed.</summary>
     internal bool Rejected { get; set; }
 
     /// <summary>
