@@ -60,8 +60,10 @@ public sealed partial class SctpAssociation
         if (_sendShutdownComplete)
         {
             _sendShutdownComplete = false;
-            SctpPacket.WriteHeader(packet, src, dst, _peerTag);
-            pos = SctpPacket.WriteChunkHeader(packet, SctpWire.CommonHeaderLength, SctpChunkType.ShutdownComplete, 0, 4);
+            bool reflected = _shutdownCompleteReflected;
+            _shutdownCompleteReflected = false;
+            SctpPacket.WriteHeader(packet, src, dst, reflected ? _myTag : _peerTag);
+            pos = SctpPacket.WriteChunkHeader(packet, SctpWire.CommonHeaderLength, SctpChunkType.ShutdownComplete, reflected ? SctpWire.FlagTagReflected : (byte)0, 4);
             return Seal(packet, pos);
         }
 

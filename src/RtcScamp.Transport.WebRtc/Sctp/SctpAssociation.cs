@@ -52,6 +52,7 @@ public sealed partial class SctpAssociation
     private bool _sendShutdown;
     private bool _sendShutdownAck;
     private bool _sendShutdownComplete;
+    private bool _shutdownCompleteReflected;
     private bool _sendAbort;
 
     private readonly byte[] _peerCookie = new byte[MaxPeerCookieLength];
@@ -225,6 +226,7 @@ public sealed partial class SctpAssociation
         _now = now;
         if (_terminated)
         {
+            AnswerAfterTermination(packet);
             return;
         }
 
@@ -259,6 +261,21 @@ public sealed partial class SctpAssociation
         if (hadData && !_terminated)
         {
             AfterDataPacket();
+        }
+    }
+
+    // RFC 4960 §8.4 rule 5: a SHUTDOWN-ACK that arrives after we finished (our SHUTDOWN-COMPLETE
+    // was lost) is answered with a SHUTDOWN-COMPLETE carrying the received tag and the T bit, so
+    // the peer need not wait for its retransmission limit. Everything else is ignored.
+    private void AnswerAfterTermination(ReadOnlySpan<byte> packet)
+    {
+        if (_peerKnown
+            && SctpPacket.Validate(packet) == SctpPacket.Check.Ok
+            && SctpPacket.VerificationTag(packet) == _myTag
+            && packet[SctpWire.CommonHeaderLength] == (byte)SctpChunkType.ShutdownAck)
+        {
+            _sendShutdownComplete = true;
+            _shutdownCompleteReflected = true;
         }
     }
 

@@ -294,4 +294,44 @@ public class DataChannelTests
         badType[1] = 0x7F;
         Assert.False(DcepMessage.TryReadOpen(badType, out _));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Both_sides_closing_at_once_still_close_both(int seed)
+    {
+        var (a, b, link) = Pair(seed: seed);
+        link.Loss = 0.1;
+        DataChannel mine = OpenAndWait(a, b, link, "both");
+        DataChannel theirs = b.Endpoint.GetChannel(mine.Id)!;
+        mine.Send(Pattern(5000, 1));
+        theirs.Send(Pattern(5000, 2));
+        mine.Close();
+        theirs.Close();
+        Assert.True(link.RunUntil(() => mine.State == DataChannelState.Closed && theirs.State == DataChannelState.Closed, 600_000));
+        Assert.Single(a.Messages);
+        Assert.Single(b.Messages);
+        Assert.Single(a.Events, e => e.Kind == DataChannelEventKind.Closed);
+        Assert.Single(b.Events, e => e.Kind == DataChannelEventKind.Closed);
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Shutdown_under_loss_delivers_everything_then_disconnects_both(int seed)
+    {
+        var (a, b, link) = Pair(seed: seed);
+        DataChannel c = OpenAndWait(a, b, link, "s");
+        link.Loss = 0.15;
+        for (int i = 0; i < 30; i++)
+        {
+            c.Send(Pattern(3000 + i, i));
+        }
+
+        a.Endpoint.Association.Shutdown(link.Now);
+        Assert.True(link.RunUntil(() => a.Events.Any(e => e.Kind == DataChannelEventKind.Disconnected)
+            && b.Events.Any(e => e.Kind == DataChannelEventKind.Disconnected), 600_000));
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => Pattern(3000 + i, i)), b.Messages.Select(m => m.Data));
+    }
 }

@@ -429,4 +429,28 @@ public class SctpAssociationTests
         Assert.True(first.Count > 100);
         Assert.Equal(first, second);
     }
+
+    [Fact]
+    public void Lost_shutdown_complete_is_answered_after_termination()
+    {
+        var (a, b, link) = Established();
+        bool dropped = false;
+        link.Filter = (from, p) =>
+        {
+            // Drop A's first SHUTDOWN-COMPLETE (chunk type 14).
+            if (from == 0 && p[12] == 14 && !dropped)
+            {
+                dropped = true;
+                return false;
+            }
+
+            return true;
+        };
+        a.Association.Shutdown(link.Now);
+        long start = link.Now;
+        Assert.True(link.RunUntil(() => a.Association.IsTerminated && b.Association.IsTerminated));
+        Assert.True(dropped);
+        Assert.Contains(b.Events, e => e is { Kind: SctpEventKind.Closed, CloseReason: SctpCloseReason.Shutdown });
+        Assert.True(link.Now - start < 5_000, $"took {link.Now - start} ms");
+    }
 }
