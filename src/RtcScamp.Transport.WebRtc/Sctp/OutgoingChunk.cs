@@ -18,7 +18,7 @@ internal sealed class OutgoingChunk
     public uint Tsn;
     public OutgoingStream Stream = null!;
 
-    /// <summary>Next chunk in the unsent queue.</summary>
+    /// <summary>Next chunk in its stream's unsent queue.</summary>
     public OutgoingChunk? Next;
 
     public long SentAt;
@@ -51,9 +51,17 @@ internal sealed class OutgoingChunk
     }
 }
 
-/// <summary>Per-stream sending state: next SSN, buffered bytes and the reset progress (RFC 6525).</summary>
+/// <summary>Per-stream sending state: unsent chunks, next SSN, buffered bytes and the reset progress (RFC 6525).</summary>
 internal sealed class OutgoingStream
 {
+    /// <summary>Unsent chunks of this stream, in SSN order.</summary>
+    public OutgoingChunk? Head;
+    public OutgoingChunk? Tail;
+
+    /// <summary>Next stream in the round-robin queue of streams with unsent chunks.</summary>
+    public OutgoingStream? NextActive;
+    public bool Active;
+
     public ushort NextSsn;
     public long Buffered;
     public long LowThreshold;

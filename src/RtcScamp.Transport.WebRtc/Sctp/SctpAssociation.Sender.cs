@@ -6,7 +6,8 @@ namespace RtcScamp.Transport.WebRtc.Sctp;
  * Sending side: message queue, fragmentation, SACK processing, retransmission and congestion control.
  *
  * A message handed to Send is cut into chunks of at most (MTU - 28) bytes, each copied into a pooled
- * OutgoingChunk and appended to one FIFO of unsent chunks. A chunk gets its TSN when first written
+ * OutgoingChunk and appended to its stream's queue of unsent chunks; streams with unsent data take
+ * turns message by message (round robin). A chunk gets its TSN when first written
  * into a packet and then lives in _outstanding, a ring indexed by TSN - (cumulative ack + 1), until
  * the peer's cumulative TSN ack passes it. Gap-acked chunks stay (the peer could in principle renege)
  * but leave the flight size.
@@ -38,8 +39,11 @@ public sealed partial class SctpAssociation
     private int _fragmentSize;
     private int _maxSendMessageSize;
 
-    private OutgoingChunk? _pendingHead;
-    private OutgoingChunk? _pendingTail;
+    // Round-robin queue of streams with unsent chunks; the head stream sends until the end of its
+    // current message (without I-DATA a message's fragments must have consecutive TSNs), then
+    // moves to the back, so a bulk transfer on one channel cannot starve another.
+    private OutgoingStream? _activeHead;
+    private OutgoingStream? _activeTail;
 
     private uint _nextTsn;
     private uint _cumAckTsn;
@@ -154,23 +158,77 @@ public sealed partial class SctpAssociation
             chunk.Flags = (byte)((offset == 0 ? SctpWire.DataFlagBeginning : 0)
                 | (offset + length == data.Length ? SctpWire.DataFlagEnd : 0)
                 | (unordered ? SctpWire.DataFlagUnordered : 0));
-            if (_pendingTail is null)
+            if (stream.Tail is null)
             {
-                _pendingHead = chunk;
+                stream.Head = chunk;
             }
             else
             {
-                _pendingTail.Next = chunk;
+                stream.Tail.Next = chunk;
             }
 
-            _pendingTail = chunk;
+            stream.Tail = chunk;
             stream.Unsent++;
             offset += length;
+        }
+
+        if (!stream.Active)
+        {
+            Activate(stream);
         }
 
         stream.Buffered += data.Length;
         _bufferedTotal += data.Length;
         return SctpSendResult.Ok;
+    }
+
+    private void Activate(OutgoingStream stream)
+    {
+        stream.Active = true;
+        stream.NextActive = null;
+        if (_activeTail is null)
+        {
+            _activeHead = stream;
+        }
+        else
+        {
+            _activeTail.NextActive = stream;
+        }
+
+        _activeTail = stream;
+    }
+
+    private OutgoingChunk? NextUnsent => _activeHead?.Head;
+
+    // Takes the next chunk to get a TSN; rotates the stream to the back after a message's last fragment.
+    private OutgoingChunk TakeUnsent()
+    {
+        OutgoingStream stream = _activeHead!;
+        OutgoingChunk chunk = stream.Head!;
+        stream.Head = chunk.Next;
+        if (stream.Head is null)
+        {
+            stream.Tail = null;
+        }
+
+        chunk.Next = null;
+        if ((chunk.Flags & SctpWire.DataFlagEnd) != 0 || stream.Head is null)
+        {
+            _activeHead = stream.NextActive;
+            if (_activeHead is null)
+            {
+                _activeTail = null;
+            }
+
+            stream.NextActive = null;
+            stream.Active = false;
+            if (stream.Head is not null)
+            {
+                Activate(stream);
+            }
+        }
+
+        return chunk;
     }
 
     private OutgoingStream GetStream(ushort streamId)
@@ -202,14 +260,11 @@ public sealed partial class SctpAssociation
             ReturnChunk(_outstanding.PopFront());
         }
 
-        while (_pendingHead is not null)
+        while (NextUnsent is not null)
         {
-            OutgoingChunk next = _pendingHead;
-            _pendingHead = next.Next;
-            ReturnChunk(next);
+            ReturnChunk(TakeUnsent());
         }
 
-        _pendingTail = null;
         _flight = 0;
         _retransmitMarked = 0;
         _bufferedTotal = 0;
@@ -233,7 +288,8 @@ public sealed partial class SctpAssociation
             return _fastRetransmitNow || _flight < _cwnd;
         }
 
-        return _pendingHead is not null && _flight < _cwnd && (_pendingHead.Length <= _peerRwnd || _flight == 0);
+        OutgoingChunk? next = NextUnsent;
+        return next is not null && _flight < _cwnd && (next.Length <= _peerRwnd || _flight == 0);
     }
 
     /*
@@ -301,19 +357,13 @@ public sealed partial class SctpAssociation
             }
         }
 
-        while (_pendingHead is not null
+        OutgoingChunk? next;
+        while ((next = NextUnsent) is not null
             && _flight < _cwnd
-            && (_pendingHead.Length <= _peerRwnd || _flight == 0)
-            && SctpWire.Pad4(SctpWire.DataHeaderLength + _pendingHead.Length) <= packet.Length - pos)
+            && (next.Length <= _peerRwnd || _flight == 0)
+            && SctpWire.Pad4(SctpWire.DataHeaderLength + next.Length) <= packet.Length - pos)
         {
-            OutgoingChunk chunk = _pendingHead;
-            _pendingHead = chunk.Next;
-            if (_pendingHead is null)
-            {
-                _pendingTail = null;
-            }
-
-            chunk.Next = null;
+            OutgoingChunk chunk = TakeUnsent();
             chunk.Stream.Unsent--;
             chunk.Tsn = _nextTsn++;
             _outstanding.PushBack(chunk);

@@ -691,7 +691,7 @@ public sealed partial class SctpAssociation
     // Moves a closing association forward once everything we sent is acknowledged.
     private void CheckShutdownProgress()
     {
-        if (_outstanding.Count != 0 || _pendingHead != null)
+        if (_outstanding.Count != 0 || NextUnsent is not null)
         {
             return;
         }

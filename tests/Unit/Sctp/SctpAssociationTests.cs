@@ -453,4 +453,21 @@ public class SctpAssociationTests
         Assert.Contains(b.Events, e => e is { Kind: SctpEventKind.Closed, CloseReason: SctpCloseReason.Shutdown });
         Assert.True(link.Now - start < 5_000, $"took {link.Now - start} ms");
     }
+
+    [Fact]
+    public void Streams_take_turns_so_bulk_data_does_not_starve_a_small_message()
+    {
+        var (a, b, link) = Established();
+        for (int i = 0; i < 32; i++)
+        {
+            Assert.Equal(SctpSendResult.Ok, a.Association.Send(1, 53, new byte[64 * 1024]));
+        }
+
+        Assert.Equal(SctpSendResult.Ok, a.Association.Send(2, 51, [42]));
+        Assert.True(link.RunUntil(() => b.Messages.Any(m => m.Stream == 2)));
+
+        // The small message overtook almost all of the 2 MiB queued before it on another stream.
+        Assert.True(b.Messages.Count(m => m.Stream == 1) <= 2, $"{b.Messages.Count(m => m.Stream == 1)} bulk messages first");
+        Assert.True(link.RunUntil(() => b.Messages.Count == 33));
+    }
 }
