@@ -10,16 +10,17 @@ namespace RtcScamp.Tests.Sctp;
 /// <summary>
 /// Interop against a third-party SCTP stack: werift-sctp (TypeScript, derived from aiortc) run by
 /// Node.js, over plain UDP on 127.0.0.1 (no DTLS: both ends speak raw SCTP packets), optionally
-/// with seeded loss applied on our side in both directions. Needs `node`
-/// and the npm package: set RTCSCAMP_WERIFT_SCTP to its folder (…/node_modules/werift-sctp);
-/// skipped otherwise.
+/// with seeded loss applied on our side in both directions. Needs `node` and the npm package:
+/// `npm install --prefix tests/Unit/Sctp/Interop` (or RTCSCAMP_WERIFT_SCTP set to a werift-sctp
+/// folder); skipped otherwise.
 /// </summary>
 public class WeriftInteropTests
 {
-    private static string? ModuleDir()
+    private static string? ModuleDir([CallerFilePath] string here = "")
     {
-        string? dir = Environment.GetEnvironmentVariable("RTCSCAMP_WERIFT_SCTP");
-        return dir is not null && File.Exists(Path.Combine(dir, "package.json")) ? dir : null;
+        string local = Path.Combine(Path.GetDirectoryName(here)!, "Interop", "node_modules", "werift-sctp");
+        string? dir = Environment.GetEnvironmentVariable("RTCSCAMP_WERIFT_SCTP") ?? local;
+        return File.Exists(Path.Combine(dir, "package.json")) ? dir : null;
     }
 
     private static string Script([CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "Interop", "werift-echo.js");
@@ -34,7 +35,7 @@ public class WeriftInteropTests
         string? module = ModuleDir();
         if (module is null || !File.Exists(Script()))
         {
-            Assert.Skip("werift-sctp not available (set RTCSCAMP_WERIFT_SCTP)");
+            Assert.Skip("werift-sctp not installed (npm install --prefix tests/Unit/Sctp/Interop)");
         }
 
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -44,7 +45,22 @@ public class WeriftInteropTests
         {
             RedirectStandardOutput = true,
         };
-        using Process node = Process.Start(start)!;
+        Process? started;
+        try
+        {
+            started = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            started = null;
+        }
+
+        if (started is null)
+        {
+            Assert.Skip("node is not installed");
+        }
+
+        using Process node = started;
         try
         {
             string ready = node.StandardOutput.ReadLine() ?? "";
