@@ -13,7 +13,7 @@ public sealed partial class SctpAssociation
 {
     /// <summary>
     /// Writes the next packet into <paramref name="buffer"/> (at least <see cref="SctpAssociationOptions.Mtu"/>
-    /// bytes are used when available) and returns its length, or 0 when there is nothing to send.
+    /// bytes long; at most Mtu bytes are used) and returns its length, or 0 when there is nothing to send.
     /// Uses the time of the last Handle call; see <see cref="PollTransmit(Span{byte}, long)"/>.
     /// </summary>
     public int PollTransmit(Span<byte> buffer) => PollTransmit(buffer, _now);
@@ -21,9 +21,10 @@ public sealed partial class SctpAssociation
     /// <summary>Like <see cref="PollTransmit(Span{byte})"/>, stamping sends and timers with <paramref name="now"/>.</summary>
     public int PollTransmit(Span<byte> buffer, long now)
     {
-        if (buffer.Length < 256)
+        if (buffer.Length < _mtu)
         {
-            ThrowArgument("Transmit buffer must hold at least 256 bytes.", nameof(buffer));
+            // A smaller buffer could never carry a full-size DATA chunk and sending would stall.
+            ThrowArgument("Transmit buffer must hold at least Mtu bytes.", nameof(buffer));
         }
 
         _now = Math.Max(_now, now);

@@ -25,7 +25,10 @@ public sealed record SctpAssociationOptions
     /// </summary>
     public int ReceiveWindow { get; init; } = 2 * 1024 * 1024;
 
-    /// <summary>Largest incoming message accepted; WebRTC's default max-message-size is 256 KiB (RFC 8841 §6).</summary>
+    /// <summary>
+    /// Largest incoming message accepted (what SDP should advertise as max-message-size); WebRTC's
+    /// default is 256 KiB (RFC 8841 §6). ReceiveWindow must be at least this plus 4 · Mtu.
+    /// </summary>
     public int MaxReceiveMessageSize { get; init; } = 256 * 1024;
 
     /// <summary>Largest message <see cref="SctpAssociation.Send"/> accepts; set from the peer's SDP max-message-size (0 there means no limit).</summary>
@@ -68,9 +71,16 @@ public sealed record SctpAssociationOptions
             throw new ArgumentOutOfRangeException(nameof(Mtu), Mtu, "MTU must be 256..65535.");
         }
 
-        if (ReceiveWindow < 4 * Mtu || MaxReceiveMessageSize < 1 || MaxSendMessageSize < 1 || SendBufferLimit < 1)
+        if (MaxReceiveMessageSize < 1 || MaxSendMessageSize < 1 || SendBufferLimit < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(ReceiveWindow), "Receive window must hold 4 packets; sizes must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(MaxReceiveMessageSize), "Message sizes and the send buffer must be positive.");
+        }
+
+        // A message is delivered only once complete, so the window must hold the largest one plus
+        // room for the next fragments; otherwise a large message could never finish arriving.
+        if ((long)ReceiveWindow < (long)MaxReceiveMessageSize + (4L * Mtu))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReceiveWindow), ReceiveWindow, "ReceiveWindow must be at least MaxReceiveMessageSize + 4 * Mtu.");
         }
 
         if (RtoMin < 1 || RtoInitial < RtoMin || RtoMax < RtoInitial || DelayedAckTimeout < 1 || CookieLifetime < 1)

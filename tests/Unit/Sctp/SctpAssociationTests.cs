@@ -105,6 +105,7 @@ public class SctpAssociationTests
     public void Oversized_incoming_message_is_discarded_not_delivered()
     {
         var (a, b, link) = Established(optionsB: new SctpAssociationOptions { MaxReceiveMessageSize = 4000 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => Create(3, new SctpAssociationOptions { ReceiveWindow = 100_000, MaxReceiveMessageSize = 100_000 }));
         a.Association.MaxSendMessageSize = 0;
         Assert.Equal(SctpSendResult.Ok, a.Association.Send(1, 53, new byte[10_000]));
         Assert.Equal(SctpSendResult.Ok, a.Association.Send(1, 53, Pattern(300, 9)));
@@ -178,7 +179,7 @@ public class SctpAssociationTests
     [Fact]
     public void Twenty_megabytes_complete_and_the_receiver_buffer_stays_bounded()
     {
-        var options = new SctpAssociationOptions { ReceiveWindow = 256 * 1024 };
+        var options = new SctpAssociationOptions { ReceiveWindow = 256 * 1024, MaxReceiveMessageSize = 128 * 1024 };
         var (a, b, link) = Established(options: options);
         b.CountOnly = true;
         long maxHeld = 0;
@@ -362,7 +363,7 @@ public class SctpAssociationTests
     [Fact]
     public void Stalled_reader_closes_the_window_and_probing_resumes_without_aborting()
     {
-        var options = new SctpAssociationOptions { ReceiveWindow = 128 * 1024 };
+        var options = new SctpAssociationOptions { ReceiveWindow = 128 * 1024, MaxReceiveMessageSize = 64 * 1024 };
         var (a, b, link) = Established(options: options);
         b.Paused = true;
         for (int i = 0; i < 40; i++)
@@ -385,7 +386,7 @@ public class SctpAssociationTests
     [Fact]
     public void Flood_of_one_byte_messages_is_delivered_with_memory_bounded()
     {
-        var options = new SctpAssociationOptions { ReceiveWindow = 64 * 1024 };
+        var options = new SctpAssociationOptions { ReceiveWindow = 64 * 1024, MaxReceiveMessageSize = 16 * 1024 };
         var (a, b, link) = Established(options: options);
         b.CountOnly = true;
         long maxHeld = 0;
@@ -469,5 +470,25 @@ public class SctpAssociationTests
         // The small message overtook almost all of the 2 MiB queued before it on another stream.
         Assert.True(b.Messages.Count(m => m.Stream == 1) <= 2, $"{b.Messages.Count(m => m.Stream == 1)} bulk messages first");
         Assert.True(link.RunUntil(() => b.Messages.Count == 33));
+    }
+
+    [Theory]
+    [InlineData(300, 2000)]
+    [InlineData(1200, 5000)]
+    [InlineData(9000, 30_000)]
+    public void Small_mtus_and_tiny_windows_still_deliver_under_loss(int mtu, int maxMessage)
+    {
+        int window = maxMessage + (4 * mtu);
+        var options = new SctpAssociationOptions { Mtu = mtu, ReceiveWindow = window, MaxReceiveMessageSize = maxMessage };
+        var (a, b, link) = Established(options: options, seed: mtu);
+        link.Loss = 0.05;
+        link.Reordering = 0.05;
+        var sent = Enumerable.Range(0, 40).Select(i => Pattern(1 + (i * 997 % maxMessage), i)).ToList();
+        sent.ForEach(m => Assert.Equal(SctpSendResult.Ok, a.Association.Send(1, 53, m)));
+        long maxHeld = 0;
+        link.Observe = () => maxHeld = Math.Max(maxHeld, b.Association.ReceiveBufferUsed);
+        Assert.True(link.RunUntil(() => b.Messages.Count == sent.Count, 3_600_000));
+        Assert.Equal(sent, b.Messages.Select(m => m.Data));
+        Assert.True(maxHeld <= window + (16 * mtu), $"held {maxHeld}");
     }
 }

@@ -83,7 +83,7 @@ internal sealed class SctpLink
     private readonly ILinkEndpoint[] _sides;
     private readonly PriorityQueue<(int To, byte[] Packet), (long At, long Seq)> _wire = new();
     private readonly Random _random;
-    private readonly byte[] _buffer = new byte[2048];
+    private readonly byte[] _buffer = new byte[65536];
     private long _seq;
 
     public SctpLink(ILinkEndpoint a, ILinkEndpoint b, int seed = 1)

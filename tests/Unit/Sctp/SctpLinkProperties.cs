@@ -14,7 +14,7 @@ public class SctpLinkProperties
     [Property(MaxTest = 50)]
     public bool Random_lossy_links_deliver_everything_exactly_once(int seed, byte lossPct, byte dupPct, byte reorderPct, byte latency)
     {
-        var options = new SctpAssociationOptions { ReceiveWindow = 256 * 1024 };
+        var options = new SctpAssociationOptions { ReceiveWindow = 256 * 1024, MaxReceiveMessageSize = 128 * 1024 };
         var (a, b, link) = Established(options: options, seed: seed, latencyMs: 1 + (latency % 50));
         link.Loss = (lossPct % 25) / 100.0;
         link.Duplication = (dupPct % 15) / 100.0;
