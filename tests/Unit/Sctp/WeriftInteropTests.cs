@@ -19,7 +19,8 @@ public class WeriftInteropTests
     private static string? ModuleDir([CallerFilePath] string here = "")
     {
         string local = Path.Combine(Path.GetDirectoryName(here)!, "Interop", "node_modules", "werift-sctp");
-        string? dir = Environment.GetEnvironmentVariable("RTCSCAMP_WERIFT_SCTP") ?? local;
+        string? configured = Environment.GetEnvironmentVariable("RTCSCAMP_WERIFT_SCTP");
+        string dir = string.IsNullOrEmpty(configured) ? local : configured;
         return File.Exists(Path.Combine(dir, "package.json")) ? dir : null;
     }
 
