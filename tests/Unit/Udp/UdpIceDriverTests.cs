@@ -13,9 +13,9 @@ public class UdpIceDriverTests
     {
         await using var d1 = new UdpIceDriver(new IPEndPoint(IPAddress.Loopback, 0));
         await using var d2 = new UdpIceDriver(new IPEndPoint(IPAddress.Loopback, 0));
-        var random = new SplitMix64IceRandom(2024);
-        var a = new IceAgent(IceCredentials.Generate(random), controlling: true, new SplitMix64IceRandom(1));
-        var b = new IceAgent(IceCredentials.Generate(random), controlling: false, new SplitMix64IceRandom(2));
+        var random = new SeededIceRandom(2024);
+        var a = new IceAgent(IceCredentials.Generate(random), controlling: true, new SeededIceRandom(1));
+        var b = new IceAgent(IceCredentials.Generate(random), controlling: false, new SeededIceRandom(2));
         IceCandidate aHost = a.AddLocalHostCandidate(d1.LocalEndPoint);
         IceCandidate bHost = b.AddLocalHostCandidate(d2.LocalEndPoint);
         d1.Add(a);
@@ -52,13 +52,13 @@ public class UdpIceDriverTests
         // peer address, so routing must fall back to transaction ids; checks route by ufrag.
         await using var d1 = new UdpIceDriver(new IPEndPoint(IPAddress.Loopback, 0));
         await using var d2 = new UdpIceDriver(new IPEndPoint(IPAddress.Loopback, 0));
-        var random = new SplitMix64IceRandom(77);
+        var random = new SeededIceRandom(77);
         var left = new List<IceAgent>();
         var right = new List<IceAgent>();
         for (int i = 0; i < 3; i++)
         {
-            var a = new IceAgent(IceCredentials.Generate(random), controlling: true, new SplitMix64IceRandom(random.NextUInt64()));
-            var b = new IceAgent(IceCredentials.Generate(random), controlling: false, new SplitMix64IceRandom(random.NextUInt64()));
+            var a = new IceAgent(IceCredentials.Generate(random), controlling: true, new SeededIceRandom(random.NextUInt64()));
+            var b = new IceAgent(IceCredentials.Generate(random), controlling: false, new SeededIceRandom(random.NextUInt64()));
             IceCandidate aHost = a.AddLocalHostCandidate(d1.LocalEndPoint);
             IceCandidate bHost = b.AddLocalHostCandidate(d2.LocalEndPoint);
             d1.Add(a);
