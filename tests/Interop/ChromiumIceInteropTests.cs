@@ -37,7 +37,7 @@ public class ChromiumIceInteropTests
         try
         {
             await using var driver = new UdpIceDriver(new IPEndPoint(IPAddress.Parse(hostIp), 0));
-            var random = new SplitMix64IceRandom((ulong)Environment.TickCount64);
+            var random = new SeededIceRandom((ulong)Environment.TickCount64);
             // JSEP: the offerer is the controlling agent.
             var agent = new IceAgent(IceCredentials.Generate(random), controlling: weOffer, random);
             IceCandidate host = agent.AddLocalHostCandidate(driver.LocalEndPoint);

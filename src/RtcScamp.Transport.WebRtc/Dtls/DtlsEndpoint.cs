@@ -433,15 +433,13 @@ public sealed class DtlsEndpoint : IDisposable
             {
                 var client = new WebRtcDtlsClient(_identity, _pin, _options);
                 transport = new DtlsClientProtocol().Connect(client, _bridge);
-                NegotiatedCipherSuite = client.NegotiatedCipherSuite;
-                NegotiatedExtendedMasterSecret = client.NegotiatedExtendedMasterSecret;
+                Record(client.Negotiated);
             }
             else
             {
                 var server = new WebRtcDtlsServer(_identity, _pin, _options);
                 transport = new DtlsServerProtocol().Accept(server, _bridge);
-                NegotiatedCipherSuite = server.NegotiatedCipherSuite;
-                NegotiatedExtendedMasterSecret = server.NegotiatedExtendedMasterSecret;
+                Record(server.Negotiated);
             }
         }
         catch (Exception e)
@@ -601,6 +599,12 @@ public sealed class DtlsEndpoint : IDisposable
     }
 
     private void SetState(DtlsState next) => _state = next;
+
+    private void Record(DtlsNegotiated negotiated)
+    {
+        NegotiatedCipherSuite = negotiated.CipherSuite;
+        NegotiatedExtendedMasterSecret = negotiated.ExtendedMasterSecret;
+    }
 
     // ---- The DatagramTransport BouncyCastle talks to. Lock held by every caller path except the handshake thread. ----
 

@@ -9,8 +9,14 @@ public sealed class DtlsOptions
     /// <summary>Overall handshake deadline; then the endpoint fails with <see cref="DtlsFailureReason.HandshakeTimeout"/>. Default 30 s (guess: covers 5 doublings of the 1 s retransmit timer).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary><see cref="HandshakeTimeout"/> in whole milliseconds, as BouncyCastle takes it.</summary>
+    internal int HandshakeTimeoutMillis => (int)HandshakeTimeout.TotalMilliseconds;
+
     /// <summary>Initial handshake retransmission timeout, doubled on each loss. Default 1 s (RFC 6347 §4.2.4.1).</summary>
     public TimeSpan InitialRetransmitTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary><see cref="InitialRetransmitTimeout"/> in whole milliseconds, as BouncyCastle takes it.</summary>
+    internal int InitialRetransmitTimeoutMillis => (int)InitialRetransmitTimeout.TotalMilliseconds;
 
     /// <summary>Largest datagram this side sends. Default 1200 bytes (the size Chromium and RFC 8831 §5 assume fits the path MTU).</summary>
     public int MaxSendDatagramSize { get; init; } = 1200;

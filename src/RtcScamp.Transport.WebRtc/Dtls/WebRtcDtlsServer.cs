@@ -32,11 +32,8 @@ internal sealed class WebRtcDtlsServer : DefaultTlsServer
         _options = options;
     }
 
-    /// <summary>After the handshake: the negotiated cipher suite (a <see cref="CipherSuite"/> value).</summary>
-    public int NegotiatedCipherSuite { get; private set; } = -1;
-
-    /// <summary>After the handshake: whether RFC 7627 extended master secret was used.</summary>
-    public bool NegotiatedExtendedMasterSecret { get; private set; }
+    /// <summary>After the handshake: what it agreed on.</summary>
+    public DtlsNegotiated Negotiated { get; private set; } = DtlsNegotiated.None;
 
     public override bool IgnoreCorruptDtlsRecords => true;
 
@@ -45,13 +42,12 @@ internal sealed class WebRtcDtlsServer : DefaultTlsServer
     public override void NotifyHandshakeComplete()
     {
         base.NotifyHandshakeComplete();
-        NegotiatedCipherSuite = m_context.SecurityParameters.CipherSuite;
-        NegotiatedExtendedMasterSecret = m_context.SecurityParameters.IsExtendedMasterSecret;
+        Negotiated = DtlsNegotiated.Of(m_context);
     }
 
-    public override int GetHandshakeTimeoutMillis() => (int)_options.HandshakeTimeout.TotalMilliseconds;
+    public override int GetHandshakeTimeoutMillis() => _options.HandshakeTimeoutMillis;
 
-    public override int GetHandshakeResendTimeMillis() => (int)_options.InitialRetransmitTimeout.TotalMilliseconds;
+    public override int GetHandshakeResendTimeMillis() => _options.InitialRetransmitTimeoutMillis;
 
     public override CertificateRequest GetCertificateRequest() => new(s_clientCertificateTypes, s_clientSignatures, null);
 
@@ -59,7 +55,7 @@ internal sealed class WebRtcDtlsServer : DefaultTlsServer
 
     protected override ProtocolVersion[] GetSupportedVersions() => DtlsCipherSuites.Versions;
 
-    protected override int[] GetSupportedCipherSuites() => TlsUtilities.GetSupportedCipherSuites(Crypto, DtlsCipherSuites.Preferred);
+    protected override int[] GetSupportedCipherSuites() => DtlsCipherSuites.Supported(Crypto);
 
     protected override bool PreferLocalCipherSuites() => true;
 

@@ -8,8 +8,6 @@ namespace RtcScamp.Transport.WebRtc.Ice;
 /// </summary>
 public sealed class IceCredentials
 {
-    private const string IceChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
     /// <summary>Creates credentials from signaled text. Throws when either is empty or not ASCII.</summary>
     public IceCredentials(string ufrag, string password)
     {
@@ -56,7 +54,7 @@ public sealed class IceCredentials
                 available = 64;
             }
 
-            chars[i] = IceChars[(int)(bits & 63)];
+            chars[i] = Wire.Signaling.IceCredentials.IceChar((int)(bits & 63));
             bits >>= 6;
             available -= 6;
         }

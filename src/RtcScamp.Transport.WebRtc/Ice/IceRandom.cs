@@ -1,11 +1,12 @@
+using RtcScamp.Engine.Randomness;
+
 namespace RtcScamp.Transport.WebRtc.Ice;
 
 /// <summary>
 /// The randomness an ICE agent needs (tie-breaker, transaction ids, credentials, consent jitter),
-/// passed in so that a seeded run is reproducible. The engine's shared seeded generator can implement
-/// this interface; until it exists, <see cref="SplitMix64IceRandom"/> is the seeded source.
-/// Transaction ids and credentials must be unpredictable to off-path attackers (RFC 8489 §6, RFC 8445
-/// §5.3): production drivers seed from a cryptographic source.
+/// passed in so that a seeded run is reproducible: <see cref="SeededIceRandom"/> in tests and
+/// simulations. Transaction ids and credentials must be unpredictable to off-path attackers
+/// (RFC 8489 §6, RFC 8445 §5.3): production connections use <see cref="CryptoIceRandom"/>.
 /// </summary>
 public interface IIceRandom
 {
@@ -14,21 +15,16 @@ public interface IIceRandom
 }
 
 /// <summary>
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator. Same seed, same sequence.
+/// The engine's seeded generator (<see cref="Xoshiro256StarStar"/>) as an <see cref="IIceRandom"/>:
+/// same seed, same sequence. Not cryptographic.
 /// </summary>
-public sealed class SplitMix64IceRandom : IIceRandom
+public sealed class SeededIceRandom : IIceRandom
 {
-    private ulong _state;
+    private Xoshiro256StarStar _generator;
 
     /// <summary>Creates a generator from a seed.</summary>
-    public SplitMix64IceRandom(ulong seed) => _state = seed;
+    public SeededIceRandom(ulong seed) => _generator = new Xoshiro256StarStar(seed);
 
     /// <inheritdoc/>
-    public ulong NextUInt64()
-    {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    public ulong NextUInt64() => _generator.NextUInt64();
 }

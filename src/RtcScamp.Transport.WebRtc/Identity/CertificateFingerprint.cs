@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
+using RtcScamp.Wire.Signaling;
 
 namespace RtcScamp.Transport.WebRtc.Identity;
 
@@ -102,20 +103,12 @@ public readonly struct CertificateFingerprint : IEquatable<CertificateFingerprin
     }
 
     /// <summary>The SDP form: upper-case hex pairs separated by ':'.</summary>
-    public override string ToString() => string.Create(TextLength, this, static (chars, fp) =>
+    public override string ToString()
     {
         Span<byte> bytes = stackalloc byte[Size];
-        fp.CopyTo(bytes);
-        for (int i = 0; i < Size; i++)
-        {
-            chars[3 * i] = HexDigit(bytes[i] >> 4);
-            chars[(3 * i) + 1] = HexDigit(bytes[i] & 0xF);
-            if (i < Size - 1)
-            {
-                chars[(3 * i) + 2] = ':';
-            }
-        }
-    });
+        CopyTo(bytes);
+        return SignalingBlob.FormatFingerprint(bytes);
+    }
 
     /// <summary>Compares in constant time (the value pins a peer's key).</summary>
     public bool Equals(CertificateFingerprint other)
@@ -133,8 +126,6 @@ public readonly struct CertificateFingerprint : IEquatable<CertificateFingerprin
     public static bool operator ==(CertificateFingerprint left, CertificateFingerprint right) => left.Equals(right);
 
     public static bool operator !=(CertificateFingerprint left, CertificateFingerprint right) => !left.Equals(right);
-
-    private static char HexDigit(int v) => (char)(v < 10 ? '0' + v : 'A' + v - 10);
 
     private static int HexValue(char c) => c switch
     {

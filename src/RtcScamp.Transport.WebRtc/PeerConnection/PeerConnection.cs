@@ -411,7 +411,7 @@ public sealed class PeerConnection : IDisposable
         for (int i = 0; i < candidates.Length; i++)
         {
             SignalingCandidate c = candidates[i];
-            if (c.AddressFamily != _driver.LocalEndPoint.AddressFamily)
+            if (c.IsIPv6 != (_driver.LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6))
             {
                 continue; // our one socket cannot reach the other family
             }

@@ -16,7 +16,7 @@ public sealed record PeerConnectionOptions
     /// <summary>
     /// Randomness for the ICE secret, tie-breaker and transaction ids. Null (the default) uses the OS
     /// CSPRNG, as production must (credentials and transaction ids must be unguessable, RFC 8445 §5.3);
-    /// tests pass a seeded <see cref="SplitMix64IceRandom"/> for reproducible credentials.
+    /// tests pass a seeded <see cref="SeededIceRandom"/> for reproducible credentials.
     /// </summary>
     public IIceRandom? Random { get; init; }
 

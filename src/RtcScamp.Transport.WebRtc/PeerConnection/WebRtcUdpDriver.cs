@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Net.Sockets;
 using RtcScamp.Transport.WebRtc.Ice;
 using RtcScamp.Transport.WebRtc.Identity;
 using RtcScamp.Transport.WebRtc.Stun;
@@ -39,7 +37,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
 {
     private const int DatagramBufferSize = 2048;
 
-    private readonly Socket _socket;
+    private readonly DatagramSocket _socket;
     private readonly List<PeerConnection> _connections = [];
     private readonly List<PeerConnection> _added = [];
     private readonly List<PeerConnection> _retired = [];
@@ -72,9 +70,8 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             throw new ArgumentException("Bind a specific interface address: it is signaled as the host candidate.", nameof(bind));
         }
 
-        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(bind);
-        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        _socket = new DatagramSocket(bind);
+        LocalEndPoint = _socket.LocalEndPoint;
     }
 
     /// <summary>The bound address: every connection's host candidate.</summary>
@@ -285,7 +282,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
                 }
                 else
                 {
-                    SendTo(_dtlsBuffer.AsSpan(0, n), connection.DtlsRemoteAddress!);
+                    _socket.Send(_dtlsBuffer.AsSpan(0, n), connection.DtlsRemoteAddress!);
                 }
             }
             else
@@ -323,7 +320,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
         {
             any = true;
             _demux.BindRemote(destination!, connection);
-            Send(_stunBuffer.AsSpan(0, n), destination!);
+            _socket.Send(_stunBuffer.AsSpan(0, n), destination!);
         }
 
         while (agent.PollEvent(out IceEvent e))
@@ -355,67 +352,15 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
         _retired.Clear();
     }
 
-    private void SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination)
-    {
-        try
-        {
-            _socket.SendTo(datagram, SocketFlags.None, destination);
-        }
-        catch (SocketException e) when (IsTransient(e.SocketErrorCode))
-        {
-            // A lost datagram: DTLS retransmits its handshake, SCTP above recovers data.
-        }
-        catch (ObjectDisposedException)
-        {
-            // Shutting down.
-        }
-    }
+    private Task ReceiveLoopAsync() => _socket.ReceiveLoopAsync(Receive, _stop.Token);
 
-    private void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
+    private void Receive(IPEndPoint remote, ReadOnlySpan<byte> datagram)
     {
-        try
+        lock (Gate)
         {
-            _socket.SendTo(datagram, SocketFlags.None, destination);
-        }
-        catch (SocketException e) when (IsTransient(e.SocketErrorCode))
-        {
-            // A lost datagram: STUN and DTLS retransmit, SCTP above recovers.
-        }
-        catch (ObjectDisposedException)
-        {
-            // Shutting down.
-        }
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
-        byte[] buffer = new byte[DatagramBufferSize];
-        var address = new SocketAddress(_socket.AddressFamily);
-        var endPoints = new EndPointCache(_socket.AddressFamily);
-        while (!_stop.IsCancellationRequested)
-        {
-            int n;
-            try
-            {
-                n = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, address, _stop.Token).ConfigureAwait(false);
-            }
-            catch (SocketException e) when (IsTransient(e.SocketErrorCode))
-            {
-                // ICMP port unreachable from an earlier send surfaces here on some platforms: not fatal.
-                continue;
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            IPEndPoint remote = endPoints.Get(address);
-            lock (Gate)
-            {
-                Dispatch(remote, buffer.AsSpan(0, n));
-                DeliverToSelf();
-                Sweep();
-            }
+            Dispatch(remote, datagram);
+            DeliverToSelf();
+            Sweep();
         }
     }
 
@@ -549,13 +494,4 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             }
         }
     }
-
-    [SuppressMessage("Style", "IDE0072:Add missing cases", Justification = "Only these codes are transient for UDP.")]
-    private static bool IsTransient(SocketError error) => error switch
-    {
-        SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.HostUnreachable
-            or SocketError.NetworkUnreachable or SocketError.MessageSize or SocketError.NoBufferSpaceAvailable
-            or SocketError.WouldBlock => true,
-        _ => false,
-    };
 }

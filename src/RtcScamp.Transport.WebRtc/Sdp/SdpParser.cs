@@ -1,4 +1,5 @@
 using System.Globalization;
+using RtcScamp.Transport.WebRtc.Identity;
 using RtcScamp.Wire.Signaling;
 
 namespace RtcScamp.Transport.WebRtc.Sdp;
@@ -328,23 +329,12 @@ public static class SdpParser
             return default; // other hash functions are allowed alongside; only sha-256 is used
         }
 
-        ReadOnlySpan<char> hex = value[(space + 1)..].Trim(' ');
-        byte[] digest = new byte[32];
-        if (hex.Length != (32 * 3) - 1)
+        if (!CertificateFingerprint.TryParse(value[(space + 1)..].Trim(' '), out CertificateFingerprint digest))
         {
             return new(SdpParseResult.BadAttribute, line, "bad a=fingerprint:sha-256: expected 32 hex pairs joined by ':'");
         }
 
-        for (int i = 0; i < 32; i++)
-        {
-            if ((i > 0 && hex[(i * 3) - 1] != ':')
-                || !byte.TryParse(hex.Slice(i * 3, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out digest[i]))
-            {
-                return new(SdpParseResult.BadAttribute, line, "bad a=fingerprint:sha-256: expected 32 hex pairs joined by ':'");
-            }
-        }
-
-        (st.InMedia ? ref st.MediaFingerprint : ref st.SessionFingerprint) = digest;
+        (st.InMedia ? ref st.MediaFingerprint : ref st.SessionFingerprint) = digest.ToArray();
         return default;
     }
 

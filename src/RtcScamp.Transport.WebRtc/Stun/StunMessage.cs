@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using RtcScamp.Wire.Checksums;
 
 namespace RtcScamp.Transport.WebRtc.Stun;
 
@@ -197,7 +198,7 @@ public readonly ref struct StunMessage
                     return StunParseError.AttributeAfterFingerprint;
                 }
 
-                uint expected = StunCrc32.Compute(datagram[..position]) ^ StunProtocol.FingerprintXor;
+                uint expected = Crc32.Compute(datagram[..position]) ^ StunProtocol.FingerprintXor;
                 if (BinaryPrimitives.ReadUInt32BigEndian(datagram[value..]) != expected)
                 {
                     return StunParseError.BadFingerprint;

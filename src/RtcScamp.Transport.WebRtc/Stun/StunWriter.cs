@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using RtcScamp.Wire.Checksums;
 
 namespace RtcScamp.Transport.WebRtc.Stun;
 
@@ -174,7 +175,7 @@ public ref struct StunWriter
     {
         int start = _position;
         Span<byte> v = Begin(StunAttributeType.Fingerprint, 4);
-        BinaryPrimitives.WriteUInt32BigEndian(v, StunCrc32.Compute(_buffer[..start]) ^ StunProtocol.FingerprintXor);
+        BinaryPrimitives.WriteUInt32BigEndian(v, Crc32.Compute(_buffer[..start]) ^ StunProtocol.FingerprintXor);
     }
 
     private Span<byte> Begin(ushort type, int valueLength)

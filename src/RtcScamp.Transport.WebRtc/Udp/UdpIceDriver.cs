@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using RtcScamp.Transport.WebRtc.Ice;
 using RtcScamp.Transport.WebRtc.Stun;
@@ -27,7 +25,7 @@ public delegate void UdpDatagramHandler(IceAgent agent, IPEndPoint remote, ReadO
 /// </remarks>
 public sealed class UdpIceDriver : IAsyncDisposable
 {
-    private readonly Socket _socket;
+    private readonly DatagramSocket _socket;
     private readonly Lock _gate = new();
     private readonly List<IceAgent> _agents = [];
     private readonly UdpDemultiplexer<IceAgent> _demux = new();
@@ -43,9 +41,8 @@ public sealed class UdpIceDriver : IAsyncDisposable
     public UdpIceDriver(IPEndPoint bind)
     {
         ArgumentNullException.ThrowIfNull(bind);
-        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(bind);
-        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        _socket = new DatagramSocket(bind);
+        LocalEndPoint = _socket.LocalEndPoint;
     }
 
     /// <summary>The bound address: use it as the agents' host candidate.</summary>
@@ -120,36 +117,16 @@ public sealed class UdpIceDriver : IAsyncDisposable
         _wake.Dispose();
     }
 
-    private async Task ReceiveLoopAsync()
+    private Task ReceiveLoopAsync() => _socket.ReceiveLoopAsync(Receive, _stop.Token);
+
+    private void Receive(IPEndPoint remote, ReadOnlySpan<byte> datagram)
     {
-        byte[] buffer = new byte[2048];
-        var address = new SocketAddress(_socket.AddressFamily);
-        var endPoints = new EndPointCache(_socket.AddressFamily);
-        while (!_stop.IsCancellationRequested)
+        lock (_gate)
         {
-            int n;
-            try
-            {
-                n = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, address, _stop.Token).ConfigureAwait(false);
-            }
-            catch (SocketException e) when (IsTransient(e.SocketErrorCode))
-            {
-                // ICMP port unreachable from an earlier send surfaces here on some platforms: not fatal.
-                continue;
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            IPEndPoint remote = endPoints.Get(address);
-            lock (_gate)
-            {
-                Dispatch(remote, buffer.AsSpan(0, n));
-            }
-
-            _wake.Release();
+            Dispatch(remote, datagram);
         }
+
+        _wake.Release();
     }
 
     private void Dispatch(IPEndPoint remote, ReadOnlySpan<byte> datagram)
@@ -247,14 +224,7 @@ public sealed class UdpIceDriver : IAsyncDisposable
         while ((n = agent.PollTransmit(_sendBuffer, out IPEndPoint? destination)) > 0)
         {
             _demux.BindRemote(destination!, agent);
-            try
-            {
-                _socket.SendTo(_sendBuffer.AsSpan(0, n), SocketFlags.None, destination!);
-            }
-            catch (SocketException e) when (IsTransient(e.SocketErrorCode))
-            {
-                // A lost datagram: STUN retransmits.
-            }
+            _socket.Send(_sendBuffer.AsSpan(0, n), destination!);
         }
 
         while (agent.PollEvent(out IceEvent e))
@@ -262,13 +232,4 @@ public sealed class UdpIceDriver : IAsyncDisposable
             _events.Writer.TryWrite((agent, e));
         }
     }
-
-    [SuppressMessage("Style", "IDE0072:Add missing cases", Justification = "Only these codes are transient for UDP.")]
-    private static bool IsTransient(SocketError error) => error switch
-    {
-        SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.HostUnreachable
-            or SocketError.NetworkUnreachable or SocketError.MessageSize or SocketError.NoBufferSpaceAvailable
-            or SocketError.WouldBlock => true,
-        _ => false,
-    };
 }

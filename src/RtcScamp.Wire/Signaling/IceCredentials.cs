@@ -41,6 +41,10 @@ public static class IceCredentials
 
     private static ReadOnlySpan<byte> DerivationLabel => "RtcScamp ICE v1\0"u8;
 
+    /// <summary>The ice-char for a 6-bit value (base64 order, see above).</summary>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="value"/> is not in 0..63.</exception>
+    public static char IceChar(int value) => IceCharAlphabet[value];
+
     /// <summary>True if <paramref name="c"/> is an ice-char (RFC 8839 §5.4).</summary>
     public static bool IsIceChar(char c) => IceCharValue(c) >= 0;
 

@@ -22,6 +22,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using RtcScamp.Wire.Checksums;
 
 namespace RtcScamp.Wire.Signaling;
 

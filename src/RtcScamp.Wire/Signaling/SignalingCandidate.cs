@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 
 namespace RtcScamp.Wire.Signaling;
 
@@ -119,9 +118,6 @@ public readonly struct SignalingCandidate : IEquatable<SignalingCandidate>
             ? string.Create(CultureInfo.InvariantCulture, $"{TypeName(Type)} [{address}]:{Port}")
             : string.Create(CultureInfo.InvariantCulture, $"{TypeName(Type)} {address}:{Port}");
     }
-
-    /// <summary>The address family as <see cref="AddressFamily"/>.</summary>
-    public AddressFamily AddressFamily => IsIPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
 
     /// <inheritdoc/>
     public bool Equals(SignalingCandidate other) =>

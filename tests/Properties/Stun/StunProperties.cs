@@ -48,7 +48,7 @@ public class StunProperties
         demux.BindRemote(s_peer, new object());
         _ = demux.Route(bytes, s_peer, out _);
 
-        var random = new SplitMix64IceRandom(1);
+        var random = new SeededIceRandom(1);
         var agent = new IceAgent(new IceCredentials("ufrag", "a-22-char-ice-password"), controlling: false, random);
         agent.AddLocalHostCandidate(new IPEndPoint(IPAddress.Loopback, 5000));
         agent.SetRemoteCredentials(new IceCredentials("peer", "another-22-char-password"));

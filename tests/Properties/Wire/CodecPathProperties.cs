@@ -19,7 +19,7 @@ namespace RtcScamp.Tests.Wire;
 public class CodecPathProperties
 {
     // Tight limits so that generated bodies reach every limit check; the defaults so that they reach the fields.
-    private static readonly WireLimits s_tight = new() { MaxFrameLength = 2048, MaxPayloadLength = 300, MaxContactLength = 20, MaxRoute = 3 };
+    private static readonly WireLimits s_tight = WireArbitraries.TightLimits;
 
     [Property]
     public Property Both_decoders_agree_on_arbitrary_bytes(byte[] bytes, int[] cutSeeds) => Agree(bytes, cutSeeds);
@@ -128,7 +128,7 @@ public class CodecPathProperties
     }
 
     private static ReadOnlySequence<byte> Split(byte[] bytes, int[] cutSeeds) =>
-        ChunkedSequence.Create(bytes, [.. cutSeeds.Select(c => (int)((uint)c % (uint)(bytes.Length + 1))).Distinct().Order()]);
+        ChunkedSequence.Create(bytes, WireArbitraries.Cuts(bytes.Length, cutSeeds));
 
     /// <summary>
     /// Decodes <paramref name="body"/> under tight and default limits: on the span path, on the MessagePackReader

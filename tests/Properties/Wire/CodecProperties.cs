@@ -44,7 +44,7 @@ public class CodecProperties
         var output = new ArrayBufferWriter<byte>();
         MessageCodec.Write(output, sample.Message);
         byte[] body = output.WrittenSpan.ToArray();
-        int[] cuts = [.. cutSeeds.Select(c => (int)((uint)c % (uint)(body.Length + 1))).Distinct().Order()];
+        int[] cuts = WireArbitraries.Cuts(body.Length, cutSeeds);
         DecodeResult result = MessageCodec.TryDecode(ChunkedSequence.Create(body, cuts), WireLimits.Default, out WireMessage back);
         return (result == DecodeResult.Ok).Label($"decode: {result}").And(WireArbitraries.Same(sample.Message, back));
     }

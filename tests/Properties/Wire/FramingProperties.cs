@@ -17,7 +17,7 @@ public class FramingProperties
     public Property Frames_split_at_any_boundaries_decode_identically(MessageSample[] samples, int[] cutSeeds)
     {
         byte[] stream = WireArbitraries.EncodeFrames(samples);
-        int[] cuts = [.. cutSeeds.Select(c => (int)((uint)c % (uint)(stream.Length + 1))).Distinct().Order()];
+        int[] cuts = WireArbitraries.Cuts(stream.Length, cutSeeds);
 
         // All at once, as one multi-segment sequence.
         ReadOnlySequence<byte> buffer = ChunkedSequence.Create(stream, cuts);

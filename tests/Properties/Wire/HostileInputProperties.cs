@@ -14,7 +14,7 @@ namespace RtcScamp.Tests.Wire;
 public class HostileInputProperties
 {
     // Tight limits so generated garbage actually reaches the limit checks.
-    private static readonly WireLimits s_tight = new() { MaxFrameLength = 2048, MaxPayloadLength = 300, MaxContactLength = 20, MaxRoute = 3 };
+    private static readonly WireLimits s_tight = WireArbitraries.TightLimits;
 
     [Property]
     public bool Arbitrary_bytes_never_throw(byte[] bytes, int[] cutSeeds) => Survives(bytes, cutSeeds);
@@ -45,7 +45,7 @@ public class HostileInputProperties
     /// </summary>
     private static bool Survives(byte[] bytes, int[] cutSeeds)
     {
-        int[] cuts = [.. cutSeeds.Select(c => (int)((uint)c % (uint)(bytes.Length + 1))).Distinct().Order()];
+        int[] cuts = WireArbitraries.Cuts(bytes.Length, cutSeeds);
         ReadOnlySequence<byte> buffer = ChunkedSequence.Create(bytes, cuts);
         bool ok = true;
         foreach (WireLimits limits in new[] { s_tight, WireLimits.Default })

@@ -51,6 +51,9 @@ public sealed record Mutation(int Kind, int Position, byte Value)
 /// <summary>FsCheck generators for every message type, covering MessagePack size-class boundaries.</summary>
 public static class WireArbitraries
 {
+    /// <summary>Tight limits, so that generated bodies and garbage reach every limit check.</summary>
+    public static readonly WireLimits TightLimits = new() { MaxFrameLength = 2048, MaxPayloadLength = 300, MaxContactLength = 20, MaxRoute = 3 };
+
     /// <summary>Values at MessagePack integer format boundaries.</summary>
     private static readonly ulong[] s_edges = [0, 1, 127, 128, 255, 256, 65535, 65536, uint.MaxValue, (ulong)uint.MaxValue + 1, long.MaxValue, ulong.MaxValue];
 
@@ -218,6 +221,9 @@ public static class WireArbitraries
         MessageType.Hello or MessageType.Accept or MessageType.Remove or MessageType.Heartbeat => true,
         _ => false,
     };
+
+    /// <summary>Distinct ascending cut positions within <c>[0, length]</c> from FsCheck's arbitrary ints, for <see cref="ChunkedSequence.Create"/>.</summary>
+    public static int[] Cuts(int length, int[] cutSeeds) => [.. cutSeeds.Select(c => (int)((uint)c % (uint)(length + 1))).Distinct().Order()];
 
     public static byte[] EncodeFrames(IEnumerable<MessageSample> samples, WireLimits? limits = null)
     {

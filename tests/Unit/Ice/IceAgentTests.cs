@@ -34,7 +34,7 @@ public class IceAgentTests
     [Fact]
     public void Pairs_form_per_address_family_sorted_by_priority()
     {
-        var random = new SplitMix64IceRandom(1);
+        var random = new SeededIceRandom(1);
         var agent = new IceAgent(IceCredentials.Generate(random), controlling: true, random);
         IceCandidate v4 = agent.AddLocalHostCandidate(new IPEndPoint(IPAddress.Loopback, 5000));
         IceCandidate v6 = agent.AddLocalHostCandidate(new IPEndPoint(IPAddress.IPv6Loopback, 5000));
@@ -253,7 +253,7 @@ public class IceAgentTests
     [Fact]
     public void Bad_requests_get_error_responses_and_never_throw()
     {
-        var random = new SplitMix64IceRandom(99);
+        var random = new SeededIceRandom(99);
         var agent = new IceAgent(IceCredentials.Generate(random), controlling: false, random);
         agent.AddLocalHostCandidate(IceHarness.AAddress);
         byte[] txid = new byte[12];
@@ -288,7 +288,7 @@ public class IceAgentTests
     [Fact]
     public void Unknown_comprehension_required_attribute_gets_420()
     {
-        var random = new SplitMix64IceRandom(98);
+        var random = new SeededIceRandom(98);
         var agent = new IceAgent(IceCredentials.Generate(random), controlling: false, random);
         var buffer = new byte[1500];
         var w = new StunWriter(buffer, StunProtocol.BindingRequest, new byte[12]);
@@ -304,7 +304,7 @@ public class IceAgentTests
     [Fact]
     public void Server_reflexive_candidate_is_gathered_from_a_stun_server()
     {
-        var random = new SplitMix64IceRandom(77);
+        var random = new SeededIceRandom(77);
         var agent = new IceAgent(IceCredentials.Generate(random), controlling: true, random);
         IceCandidate host = agent.AddLocalHostCandidate(IceHarness.AAddress);
         var server = new IPEndPoint(IPAddress.Parse("127.0.0.53"), 3478);
@@ -341,7 +341,7 @@ public class IceAgentTests
     [Fact]
     public void Unanswered_stun_server_completes_gathering_in_seconds()
     {
-        var random = new SplitMix64IceRandom(78);
+        var random = new SeededIceRandom(78);
         var agent = new IceAgent(IceCredentials.Generate(random), controlling: true, random);
         agent.AddLocalHostCandidate(IceHarness.AAddress);
         agent.SetStunServer(new IPEndPoint(IPAddress.Parse("127.0.0.53"), 3478));
@@ -388,7 +388,7 @@ public class IceAgentTests
     [Fact]
     public void Remote_candidate_table_is_bounded()
     {
-        var random = new SplitMix64IceRandom(16);
+        var random = new SeededIceRandom(16);
         var agent = new IceAgent(IceCredentials.Generate(random), controlling: true, random, new IceAgentConfig { MaxRemoteCandidates = 3 });
         for (int i = 0; i < 3; i++)
         {
@@ -405,7 +405,7 @@ public class IceAgentTests
     {
         for (ulong seed = 100; seed < 150; seed++)
         {
-            var loss = new SplitMix64IceRandom(seed * 31);
+            var loss = new SeededIceRandom(seed * 31);
             var h = new IceHarness(seed, aControlling: seed % 3 != 0, bControlling: seed % 2 == 0)
             {
                 Drop = (_, _) => loss.NextUInt64() % 10 < 2, // 20 % loss each way

@@ -17,9 +17,9 @@ internal sealed class IceHarness
 
     public IceHarness(ulong seed, bool aControlling = true, bool bControlling = false, IceAgentConfig? config = null)
     {
-        var random = new SplitMix64IceRandom(seed);
-        A = new IceAgent(IceCredentials.Generate(random), aControlling, new SplitMix64IceRandom(seed + 1), config);
-        B = new IceAgent(IceCredentials.Generate(random), bControlling, new SplitMix64IceRandom(seed + 2), config);
+        var random = new SeededIceRandom(seed);
+        A = new IceAgent(IceCredentials.Generate(random), aControlling, new SeededIceRandom(seed + 1), config);
+        B = new IceAgent(IceCredentials.Generate(random), bControlling, new SeededIceRandom(seed + 2), config);
         AHost = A.AddLocalHostCandidate(AAddress);
         BHost = B.AddLocalHostCandidate(BAddress);
     }

@@ -22,8 +22,8 @@ public class IceScriptedExchangeTests
     [Fact]
     public void Check_response_triggered_check_and_nomination_step_by_step()
     {
-        var a = new IceAgent(new IceCredentials("AAAA", "aaaaaaaaaaaaaaaaaaaaaa"), controlling: true, new SplitMix64IceRandom(1));
-        var b = new IceAgent(new IceCredentials("BBBB", "bbbbbbbbbbbbbbbbbbbbbb"), controlling: false, new SplitMix64IceRandom(2));
+        var a = new IceAgent(new IceCredentials("AAAA", "aaaaaaaaaaaaaaaaaaaaaa"), controlling: true, new SeededIceRandom(1));
+        var b = new IceAgent(new IceCredentials("BBBB", "bbbbbbbbbbbbbbbbbbbbbb"), controlling: false, new SeededIceRandom(2));
         IceCandidate aHost = a.AddLocalHostCandidate(s_a);
         IceCandidate bHost = b.AddLocalHostCandidate(s_b);
         a.SetRemoteCredentials(new IceCredentials("BBBB", "bbbbbbbbbbbbbbbbbbbbbb"));

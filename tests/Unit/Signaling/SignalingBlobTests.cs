@@ -1,3 +1,4 @@
+using RtcScamp.Wire.Checksums;
 using RtcScamp.Wire.Signaling;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using RtcScamp.Wire.Checksums;
 using RtcScamp.Wire.Signaling;
 
 namespace RtcScamp.Tests.Signaling;

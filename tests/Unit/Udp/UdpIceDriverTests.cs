@@ -13,25 +13,7 @@ public class UdpIceDriverTests
     {
         await using var d1 = new UdpIceDriver(new IPEndPoint(IPAddress.Loopback, 0));
         await using var d2 = new UdpIceDriver(new IPEndPoint(IPAddress.Loopback, 0));
-        var random = new SplitMix64IceRandom(2024);
-        var a = new IceAgent(IceCredentials.Generate(random), controlling: true, new SplitMix64IceRandom(1));
-        var b = new IceAgent(IceCredentials.Generate(random), controlling: false, new SplitMix64IceRandom(2));
-        IceCandidate aHost = a.AddLocalHostCandidate(d1.LocalEndPoint);
-        IceCandidate bHost = b.AddLocalHostCandidate(d2.LocalEndPoint);
-        d1.Add(a);
-        d2.Add(b);
-
-        // Signaling, the way a pasted offer/answer would carry it.
-        d2.Invoke(b, x =>
-        {
-            x.SetRemoteCredentials(new IceCredentials(a.LocalCredentials.Ufrag, a.LocalCredentials.Password));
-            return x.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, d1.LocalEndPoint, aHost.Priority, "a"));
-        });
-        d1.Invoke(a, x =>
-        {
-            x.SetRemoteCredentials(new IceCredentials(b.LocalCredentials.Ufrag, b.LocalCredentials.Password));
-            return x.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, d2.LocalEndPoint, bHost.Priority, "b"));
-        });
+        var (a, b) = AddSignaledPair(d1, d2, new SeededIceRandom(2024), aSeed: 1, bSeed: 2);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await WaitConnected(d1, timeout.Token);
@@ -52,27 +34,12 @@ public class UdpIceDriverTests
         // peer address, so routing must fall back to transaction ids; checks route by ufrag.
         await using var d1 = new UdpIceDriver(new IPEndPoint(IPAddress.Loopback, 0));
         await using var d2 = new UdpIceDriver(new IPEndPoint(IPAddress.Loopback, 0));
-        var random = new SplitMix64IceRandom(77);
+        var random = new SeededIceRandom(77);
         var left = new List<IceAgent>();
         var right = new List<IceAgent>();
         for (int i = 0; i < 3; i++)
         {
-            var a = new IceAgent(IceCredentials.Generate(random), controlling: true, new SplitMix64IceRandom(random.NextUInt64()));
-            var b = new IceAgent(IceCredentials.Generate(random), controlling: false, new SplitMix64IceRandom(random.NextUInt64()));
-            IceCandidate aHost = a.AddLocalHostCandidate(d1.LocalEndPoint);
-            IceCandidate bHost = b.AddLocalHostCandidate(d2.LocalEndPoint);
-            d1.Add(a);
-            d2.Add(b);
-            d2.Invoke(b, x =>
-            {
-                x.SetRemoteCredentials(new IceCredentials(a.LocalCredentials.Ufrag, a.LocalCredentials.Password));
-                return x.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, d1.LocalEndPoint, aHost.Priority, "a"));
-            });
-            d1.Invoke(a, x =>
-            {
-                x.SetRemoteCredentials(new IceCredentials(b.LocalCredentials.Ufrag, b.LocalCredentials.Password));
-                return x.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, d2.LocalEndPoint, bHost.Priority, "b"));
-            });
+            var (a, b) = AddSignaledPair(d1, d2, random, aSeed: random.NextUInt64(), bSeed: random.NextUInt64());
             left.Add(a);
             right.Add(b);
         }
@@ -94,6 +61,31 @@ public class UdpIceDriverTests
             Assert.Equal(1, d2.Invoke(b, x => x.Pairs.Count(p => p.Nominated)));
             Assert.Equal(0, d2.Invoke(b, x => x.UnauthenticatedCount));
         }
+    }
+
+    /// <summary>
+    /// A controlling agent on <paramref name="d1"/> and a controlled one on <paramref name="d2"/>, each told the
+    /// other's credentials and host candidate the way a pasted offer/answer would carry them.
+    /// </summary>
+    private static (IceAgent A, IceAgent B) AddSignaledPair(UdpIceDriver d1, UdpIceDriver d2, SeededIceRandom credentials, ulong aSeed, ulong bSeed)
+    {
+        var a = new IceAgent(IceCredentials.Generate(credentials), controlling: true, new SeededIceRandom(aSeed));
+        var b = new IceAgent(IceCredentials.Generate(credentials), controlling: false, new SeededIceRandom(bSeed));
+        IceCandidate aHost = a.AddLocalHostCandidate(d1.LocalEndPoint);
+        IceCandidate bHost = b.AddLocalHostCandidate(d2.LocalEndPoint);
+        d1.Add(a);
+        d2.Add(b);
+        d2.Invoke(b, x =>
+        {
+            x.SetRemoteCredentials(new IceCredentials(a.LocalCredentials.Ufrag, a.LocalCredentials.Password));
+            return x.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, d1.LocalEndPoint, aHost.Priority, "a"));
+        });
+        d1.Invoke(a, x =>
+        {
+            x.SetRemoteCredentials(new IceCredentials(b.LocalCredentials.Ufrag, b.LocalCredentials.Password));
+            return x.AddRemoteCandidate(new IceCandidate(IceCandidateType.Host, d2.LocalEndPoint, bHost.Priority, "b"));
+        });
+        return (a, b);
     }
 
     private static async Task WaitConnected(UdpIceDriver driver, CancellationToken cancellation)
