@@ -32,7 +32,7 @@ internal static class SimulateCommand
           --trials T          broadcasts (default 10)
           --latency MIN:MAX   per-link one-way latency in ms (default 5:50)
           --loss P            message loss probability during the broadcasts (default 0)
-          --join-interval MS  simulated time between joins (default 10)
+          --join-interval MS  simulated time between joins (default 10000: one join settles first)
           --lease MS          timeline: lease period (default 0 = off)
           --churn R           timeline: graceful leaves (each replaced by a join) per simulated second
           --duration MS       timeline: run a second overlay with heartbeats for MS and sample views

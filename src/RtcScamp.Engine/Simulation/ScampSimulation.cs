@@ -30,7 +30,7 @@ public sealed record SimulationParameters
     public int Trials { get; init; } = 10;
 
     /// <summary>Simulated time between two joins.</summary>
-    public long JoinInterval { get; init; } = 10;
+    public long JoinInterval { get; init; } = 10_000;
 
     /// <summary>Smallest per-link latency.</summary>
     public long MinLatency { get; init; } = 5;
