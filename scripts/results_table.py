@@ -26,6 +26,26 @@ for (n, c), rs in sorted(groups.items()):
       f"| {h:.2f} | {100*(m/h-1):+.1f}% | {rs[0]['theory']['lnN']:.2f} | {sum(r['lostSubscriptions'] for r in rs)} "
       f"| {'all' if all(r['stronglyConnected'] for r in rs) else 'NOT all'} | {statistics.mean(r['buildEvents'] for r in rs):,.0f} "
       f"| {statistics.mean(r['elapsedSeconds'] for r in rs):.1f} | {max(r['peakMemoryBytes'] for r in rs)/2**20:.0f} |")
+p("")
+p("**Why single runs miss (c+1)(H_n-1) by up to ~15%, and what does match.** The mean view after n joins is")
+p("M_n = M_i + (c+1)(H_n - H_i) in expectation from any earlier state i, but the first few joins set M_i with a large")
+p("spread (in a 2-5 node overlay most copies find no node that can keep them, and the seen-count guard destroys them:")
+p("that is where the lost copies above come from), and that offset is carried forever. The same seed gives the same")
+p("first joins at every n, so the growth between sizes isolates the asymptotic law:\n")
+p("| c | seed | n1 -> n2 | measured M(n2) - M(n1) | theory (c+1)(H_n2 - H_n1) | error |")
+p("|---:|---:|---|---:|---:|---:|")
+bykey = {(r["nodes"], r["c"], r["seed"]): r for k, r in runs.items() if k.startswith("views-")}
+sizes = sorted({k[0] for k in bykey})
+def H(n):
+    return sum(1.0 / k for k in range(1, n + 1))
+for (n2, c, seed), r2 in sorted(bykey.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
+    smaller = [n for n in sizes if n < n2 and (n, c, seed) in bykey]
+    if not smaller:
+        continue
+    n1 = max(smaller)
+    got = r2["partialView"]["mean"] - bykey[(n1, c, seed)]["partialView"]["mean"]
+    want = (c + 1) * (H(n2) - H(n1))
+    p(f"| {c} | {seed} | {n1:,} -> {n2:,} | {got:.2f} | {want:.2f} | {100*(got/want-1):+.1f}% |")
 p("\nWith no crash, every broadcast of every run above reached every node: "
   + ("yes" if all(r["reliability"]["atomic"] == 1 for k, r in runs.items() if k.startswith("views-")) else "**no**") + ".\n")
 p("Degree distributions (PartialView and InView sizes against both theory values):\n")

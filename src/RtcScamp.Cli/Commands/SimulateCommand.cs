@@ -205,7 +205,8 @@ internal static class SimulateCommand
             long percent = total == 0 ? 100 : done * 100 / total;
             if (phase != lastPhase || percent / 10 != lastPercent / 10)
             {
-                error.WriteLine($"{phase}: {percent}% ({done}/{total})");
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{phase}: {percent}% ({done}/{total}), managed heap {GC.GetTotalMemory(false) / 1048576.0:F0} MiB, peak RSS {PeakMemoryBytes() / 1048576.0:F0} MiB"));
                 lastPhase = phase;
                 lastPercent = percent;
             }
