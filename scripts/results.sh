@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Regenerates docs/results.md and docs/img/*.png from `rtcscamp simulate` runs.
-#   scripts/results.sh            # the default set (about 10 min on 2 shared cores)
+#   scripts/results.sh            # the default set (about 15 min on 2 shared cores under load)
 #   SIZES="1000 10000 100000" scripts/results.sh
 # Raw JSON of every run goes to docs/results/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"1000 10000"}
 SEEDS=${SEEDS:-"1 2 3"}
-BIG=${BIG:-"100000"}          # sizes run with one seed and c = 1 only
+BIG=${BIG:-"100000"}          # sizes run with one seed per c
 RELN=${RELN:-10000}
 dotnet build src/RtcScamp.Cli -c Release -v q -nologo >/dev/null
 B=src/RtcScamp.Cli/bin/Release/net10.0/rtcscamp
@@ -17,7 +17,9 @@ for n in $SIZES; do for c in 0 1 2; do for s in $SEEDS; do
   extra=(); [ "$s" = 1 ] && extra=(--png "docs/img/views-n$n-c$c.png")
   run "views-n$n-c$c-s$s" --nodes "$n" --c "$c" --seed "$s" --trials 10 "${extra[@]}"
 done; done; done
-for n in $BIG; do run "views-n$n-c1-s1" --nodes "$n" --c 1 --seed 1 --trials 5 --png "docs/img/views-n$n-c1.png"; done
+for n in $BIG; do for c in 0 1 2; do
+  run "views-n$n-c$c-s1" --nodes "$n" --c "$c" --seed 1 --trials 5 --png "docs/img/views-n$n-c$c.png"
+done; done
 for f in 0 0.1 0.3 0.5; do run "fail-$f" --nodes "$RELN" --c 1 --seed 1 --fail "$f" --trials 20; done
 run "lease" --nodes 1000 --c 1 --seed 1 --trials 0 --join-interval 1000 --lease 60000 --duration 600000 --sample 60000
 run "churn" --nodes 1000 --c 1 --seed 1 --trials 0 --join-interval 1000 --lease 60000 --churn 1 --duration 600000 --sample 60000

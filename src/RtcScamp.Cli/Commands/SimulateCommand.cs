@@ -310,6 +310,8 @@ internal static class SimulateCommand
                     w.WriteNumber("meanPartialView", Round(s.MeanPartialView));
                     w.WriteNumber("meanInView", Round(s.MeanInView));
                     w.WriteNumber("emptyInViews", s.EmptyInViews);
+                    w.WriteNumber("leaseResubscriptions", s.LeaseResubscriptions);
+                    w.WriteNumber("isolationResubscriptions", s.IsolationResubscriptions);
                     w.WriteEndObject();
                 }
 

@@ -104,7 +104,9 @@ public sealed record ViewStatistics(double Mean, double StandardDeviation, int M
 /// <param name="MeanPartialView">Mean PartialView size.</param>
 /// <param name="MeanInView">Mean InView size.</param>
 /// <param name="EmptyInViews">Live members with an empty InView.</param>
-public sealed record TimelineSample(long Time, int Live, double MeanPartialView, double MeanInView, int EmptyInViews);
+/// <param name="LeaseResubscriptions">Lease resubscriptions so far, all nodes (left ones included).</param>
+/// <param name="IsolationResubscriptions">Isolation resubscriptions so far, all nodes.</param>
+public sealed record TimelineSample(long Time, int Live, double MeanPartialView, double MeanInView, int EmptyInViews, long LeaseResubscriptions, long IsolationResubscriptions);
 
 /// <summary>Everything a run measured (all deterministic for a seed).</summary>
 public sealed record SimulationResult
@@ -490,8 +492,11 @@ public static class ScampSimulation
     {
         int live = 0, empty = 0;
         double pv = 0, iv = 0;
+        long leases = 0, isolations = 0;
         for (int i = 0; i < network.Count; i++)
         {
+            leases += network[i].Counters.LeaseResubscriptions;
+            isolations += network[i].Counters.IsolationResubscriptions;
             if (network.IsAlive(i) && network[i].State == NodeState.Member)
             {
                 live++;
@@ -501,7 +506,7 @@ public static class ScampSimulation
             }
         }
 
-        return new TimelineSample(time, live, live == 0 ? 0 : pv / live, live == 0 ? 0 : iv / live, empty);
+        return new TimelineSample(time, live, live == 0 ? 0 : pv / live, live == 0 ? 0 : iv / live, empty, leases, isolations);
     }
 
     private static int[] Shuffle(int n, ref Xoshiro256StarStar random)

@@ -102,6 +102,8 @@ public class SimulatorTests
             Assert.InRange(s.MeanPartialView, start * 0.85, start * 1.15);
             Assert.Equal(150, s.Live);
         }
+
+        Assert.True(r.Timeline[^1].LeaseResubscriptions > 150, "leases fired"); // ~5 lease periods of 150 nodes
     }
 
     [Fact]
