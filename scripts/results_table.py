@@ -55,12 +55,14 @@ p("\n## Broadcast reliability after crashes (no recovery)\n")
 p("Crashed nodes are chosen uniformly; heartbeats are off, so nobody repairs. A trial is one broadcast from a random live")
 p("origin; reach = fraction of the other live nodes that delivered it. Full-membership gossip: every informed node sends")
 p("to `fanout` (= the overlay's mean PartialView) nodes drawn uniformly from the whole membership, crashed ones included.\n")
-p("| n | c | crashed | trials | SCAMP mean reach | SCAMP all reached | gossip fanout | gossip mean reach | gossip all reached | seconds |")
-p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+p("`cut off` = live nodes whose whole InView crashed (no broadcast can reach them until heartbeats detect it and they")
+p("resubscribe; the crash-recovery test shows that repair).\n")
+p("| n | c | crashed | trials | SCAMP mean reach | SCAMP all reached | cut off | gossip fanout | gossip mean reach | gossip all reached | seconds |")
+p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for name, r in sorted((k, v) for k, v in runs.items() if k.startswith("fail-")):
     rel = r["reliability"]; g = rel["fullMembershipGossip"]
     p(f"| {r['nodes']:,} | {r['c']} | {100*rel['failFraction']:.0f}% | {rel['trials']} | {100*rel['meanReached']:.2f}% | {100*rel['atomic']:.0f}% "
-      f"| {g['fanout']:.2f} | {100*g['meanReached']:.2f}% | {100*g['atomic']:.0f}% | {r['elapsedSeconds']:.1f} |")
+      f"| {rel.get('cutOff', '-')} | {g['fanout']:.2f} | {100*g['meanReached']:.2f}% | {100*g['atomic']:.0f}% | {r['elapsedSeconds']:.1f} |")
 for key, title in (("lease", "with leases (60 s)"), ("churn", "with leases (60 s) and churn (1 leave + 1 join per second)")):
     if key not in runs:
         continue

@@ -35,7 +35,8 @@ internal static class SimulateCommand
           --join-interval MS  simulated time between joins (default 10000: one join settles first)
           --lease MS          timeline: lease period (default 0 = off)
           --churn R           timeline: graceful leaves (each replaced by a join) per simulated second
-          --duration MS       timeline: run a second overlay with heartbeats for MS and sample views
+          --duration MS       timeline: build a second overlay with heartbeats (joins at most 1 s
+                              apart), run it for MS and sample views
                               (default 0 = no timeline; with --lease or --churn default 10 lease periods or 600000)
           --heartbeat MS      timeline heartbeat period (default 5000)
           --sample MS         timeline sample interval (default 10000)
@@ -286,6 +287,7 @@ internal static class SimulateCommand
             w.WriteStartObject("reliability");
             w.WriteNumber("failFraction", p.FailFraction);
             w.WriteNumber("crashed", r.Crashed);
+            w.WriteNumber("cutOff", r.CutOff);
             w.WriteNumber("trials", p.Trials);
             w.WriteNumber("meanReached", Round(r.MeanReached));
             w.WriteNumber("atomic", Round(r.Atomic));
@@ -359,28 +361,31 @@ internal static class SimulateCommand
         table.AddColumn("measure");
         table.AddColumn(new TableColumn("value").RightAligned());
         string Row(ViewStatistics s) => string.Create(CultureInfo.InvariantCulture, $"{s.Mean:F2} ± {s.StandardDeviation:F2} [{s.Min}, {s.Max}]");
-        table.AddRow("PartialView mean ± sd [min, max]", Row(r.PartialView));
-        table.AddRow("InView mean ± sd [min, max]", Row(r.InView));
-        table.AddRow("theory (c+1)(H_n − 1)", r.TheoryHarmonic.ToString("F2", CultureInfo.InvariantCulture));
-        table.AddRow("theory (c+1)·ln n", r.TheoryLn.ToString("F2", CultureInfo.InvariantCulture));
-        table.AddRow("PartialView vs (c+1)(H_n − 1)", ((r.PartialView.Mean / r.TheoryHarmonic) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture));
-        table.AddRow("subscriptions kept / lost to guards", $"{r.SubscriptionsKept:N0} / {r.LostSubscriptions:N0}");
-        table.AddRow("strongly connected", r.StronglyConnected ? "yes" : "no");
-        table.AddRow($"broadcast reach, {p.FailFraction:P0} crashed, {p.Trials} trials",
+        AddRow(table, "PartialView mean ± sd [min, max]", Row(r.PartialView));
+        AddRow(table, "InView mean ± sd [min, max]", Row(r.InView));
+        AddRow(table, "theory (c+1)(H_n − 1)", r.TheoryHarmonic.ToString("F2", CultureInfo.InvariantCulture));
+        AddRow(table, "theory (c+1)·ln n", r.TheoryLn.ToString("F2", CultureInfo.InvariantCulture));
+        AddRow(table, "PartialView vs (c+1)(H_n − 1)", ((r.PartialView.Mean / r.TheoryHarmonic) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture));
+        AddRow(table, "subscriptions kept / lost to guards", $"{r.SubscriptionsKept:N0} / {r.LostSubscriptions:N0}");
+        AddRow(table, "strongly connected", r.StronglyConnected ? "yes" : "no");
+        AddRow(table, $"broadcast reach, {p.FailFraction:P0} crashed, {p.Trials} trials",
             string.Create(CultureInfo.InvariantCulture, $"mean {r.MeanReached:P2}, all reached in {r.Atomic:P0}"));
-        table.AddRow($"full-membership gossip, fanout {r.GossipFanout:F2}",
+        AddRow(table, "live nodes whose whole InView crashed", r.CutOff.ToString(CultureInfo.InvariantCulture));
+        AddRow(table, $"full-membership gossip, fanout {r.GossipFanout:F2}",
             string.Create(CultureInfo.InvariantCulture, $"mean {r.GossipMeanReached:P2}, all reached in {r.GossipAtomic:P0}"));
         foreach (TimelineSample s in r.Timeline)
         {
-            table.AddRow($"t = {s.Time / 1000} s: live / PV / IV / empty IV",
+            AddRow(table, $"t = {s.Time / 1000} s: live / PV / IV / empty IV",
                 string.Create(CultureInfo.InvariantCulture, $"{s.Live} / {s.MeanPartialView:F2} / {s.MeanInView:F2} / {s.EmptyInViews}"));
         }
 
-        table.AddRow("events (build / total)", $"{r.BuildEvents:N0} / {r.Events:N0}");
-        table.AddRow("elapsed", string.Create(CultureInfo.InvariantCulture, $"{elapsed:F2} s"));
-        table.AddRow("peak memory (VmHWM)", string.Create(CultureInfo.InvariantCulture, $"{peak / 1048576.0:F0} MiB"));
+        AddRow(table, "events (build / total)", $"{r.BuildEvents:N0} / {r.Events:N0}");
+        AddRow(table, "elapsed", string.Create(CultureInfo.InvariantCulture, $"{elapsed:F2} s"));
+        AddRow(table, "peak memory (VmHWM)", string.Create(CultureInfo.InvariantCulture, $"{peak / 1048576.0:F0} MiB"));
         console.Write(table);
     }
+
+    private static void AddRow(Table table, string measure, string value) => table.AddRow(new Text(measure), new Text(value));
 
     /// <summary>PartialView and InView size distributions with the two theory values as vertical lines.</summary>
     internal static void WritePng(SimulationResult r, string path)

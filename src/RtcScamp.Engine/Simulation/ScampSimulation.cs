@@ -153,6 +153,9 @@ public sealed record SimulationResult
     /// <summary>Nodes crashed before the trials.</summary>
     public int Crashed { get; init; }
 
+    /// <summary>Live nodes all of whose InView members crashed: no broadcast can reach them without recovery.</summary>
+    public int CutOff { get; init; }
+
     /// <summary>SCAMP broadcast: mean fraction of live nodes (origin excluded) reached.</summary>
     public double MeanReached { get; init; }
 
@@ -240,6 +243,7 @@ public static class ScampSimulation
             network.Crash(order[k], notifyPeers: false);
         }
 
+        int cutOff = CountLiveWithoutLiveInNeighbour(network);
         network.Conditions = conditions with { LossProbability = parameters.Loss };
         int live = parameters.Nodes - crash;
         double reachedSum = 0, gossipSum = 0;
@@ -289,6 +293,7 @@ public static class ScampSimulation
             Events = events,
             PeakPendingEvents = peakPending,
             Crashed = crash,
+            CutOff = cutOff,
             MeanReached = parameters.Trials == 0 ? 0 : reachedSum / trials,
             Atomic = parameters.Trials == 0 ? 0 : (double)atomic / trials,
             GossipMeanReached = parameters.Trials == 0 ? 0 : gossipSum / trials,
@@ -429,7 +434,8 @@ public static class ScampSimulation
         {
             TraceOutputs = false,
         };
-        Build(network, p.Nodes, p.JoinInterval, ref random, progress, "timeline build");
+        // Heartbeats run during this build, so joins come at most 1 s apart to keep its cost bounded.
+        Build(network, p.Nodes, Math.Min(p.JoinInterval, 1000), ref random, progress, "timeline build");
         long start = network.Now;
         var samples = new List<TimelineSample> { Sample(network, 0) };
         double churnDebt = 0;
@@ -486,6 +492,31 @@ public static class ScampSimulation
         }
 
         return -1;
+    }
+
+    private static int CountLiveWithoutLiveInNeighbour(SimNetwork network)
+    {
+        var buffer = new Wire.NodeId[4096];
+        int cut = 0;
+        for (int i = 0; i < network.Count; i++)
+        {
+            if (!network.IsAlive(i))
+            {
+                continue;
+            }
+
+            int n = network[i].CopyInView(buffer);
+            bool any = false;
+            for (int k = 0; k < n && !any; k++)
+            {
+                int j = network.IndexOf(buffer[k]);
+                any = j >= 0 && network.IsAlive(j);
+            }
+
+            cut += any ? 0 : 1;
+        }
+
+        return cut;
     }
 
     private static TimelineSample Sample(SimNetwork network, long time)

@@ -138,6 +138,16 @@ public class SimulatorTests
         Assert.True(root.GetProperty("peakMemoryBytes").GetInt64() > 0);
     }
 
+    [Fact]
+    public void Simulate_without_json_prints_a_table()
+    {
+        (int code, string o, _) = Cli("simulate", "--nodes", "200", "--trials", "2", "--fail", "0.1");
+        Assert.Equal(0, code);
+        Assert.Contains("PartialView mean ± sd [min, max]", o, StringComparison.Ordinal);
+        Assert.Contains("(c+1)(H_n − 1)", o, StringComparison.Ordinal);
+        Assert.Contains("full-membership gossip", o, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--fail", "1.5")]
     [InlineData("--nodes", "1")]
