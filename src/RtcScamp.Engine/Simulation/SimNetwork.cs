@@ -294,8 +294,8 @@ public sealed class SimNetwork
                 }
 
                 _nodes[e.To].HandleMessage(IdOf(e.From), _messages[e.Handle], Now);
+                Drain(e.To); // outputs may alias the message's bytes: release its slot after draining
                 ReleaseMessage(e.Handle);
-                Drain(e.To);
                 break;
             case SimEventKind.Connect:
                 LastActivity = Now;
