@@ -21,6 +21,7 @@ internal static class CliApp
         SignalCommands.Decode,
         SdpCommands.Expand,
         SdpCommands.Compact,
+        SimulateCommand.Command,
     ];
 
     /// <summary>Runs the tool in-process: arguments in, text out, exit code back.</summary>

@@ -157,9 +157,45 @@ public static class OverlayAnalysis
 
     private static bool[] ReachableBackward(SimNetwork network, int root)
     {
-        // Reverse arcs taken from PartialViews, so the answer does not depend on InViews being right.
-        var incoming = new List<int>[network.Count];
+        // Reverse arcs taken from PartialViews, so the answer does not depend on InViews being right. Stored as one
+        // compressed adjacency (offsets + sources): two arrays instead of a list per node.
+        int count = network.Count;
         var buffer = new NodeId[1024];
+        var offsets = new long[count + 1];
+        ForEachArc(network, buffer, (i, j) => offsets[j + 1]++);
+        for (int j = 0; j < count; j++)
+        {
+            offsets[j + 1] += offsets[j];
+        }
+
+        var sources = new int[offsets[count]];
+        var fill = (long[])offsets.Clone();
+        ForEachArc(network, buffer, (i, j) => sources[fill[j]++] = i);
+
+        var reached = new bool[count];
+        var queue = new int[count];
+        int head = 0, tail = 0;
+        reached[root] = true;
+        queue[tail++] = root;
+        while (head < tail)
+        {
+            int j = queue[head++];
+            for (long e = offsets[j]; e < offsets[j + 1]; e++)
+            {
+                int i = sources[e];
+                if (network.IsAlive(i) && !reached[i])
+                {
+                    reached[i] = true;
+                    queue[tail++] = i;
+                }
+            }
+        }
+
+        return reached;
+    }
+
+    private static void ForEachArc(SimNetwork network, NodeId[] buffer, Action<int, int> arc)
+    {
         for (int i = 0; i < network.Count; i++)
         {
             if (!network.IsAlive(i))
@@ -173,33 +209,9 @@ public static class OverlayAnalysis
                 int j = network.IndexOf(buffer[k]);
                 if (j >= 0)
                 {
-                    (incoming[j] ??= []).Add(i);
+                    arc(i, j);
                 }
             }
         }
-
-        var reached = new bool[network.Count];
-        var queue = new Queue<int>();
-        reached[root] = true;
-        queue.Enqueue(root);
-        while (queue.Count > 0)
-        {
-            int j = queue.Dequeue();
-            if (incoming[j] is null)
-            {
-                continue;
-            }
-
-            foreach (int i in incoming[j])
-            {
-                if (network.IsAlive(i) && !reached[i])
-                {
-                    reached[i] = true;
-                    queue.Enqueue(i);
-                }
-            }
-        }
-
-        return reached;
     }
 }

@@ -1,17 +1,18 @@
-// The harness's event queue: a binary min-heap of value-type events ordered by (time, insertion sequence), so
-// events at the same time run in the order they were scheduled and a run is reproducible.
+// The simulator's event queue: a binary min-heap of 32-byte value-type events ordered by (time, insertion
+// sequence), so events at the same time run in the order they were scheduled and a run is reproducible.
+// Messages are not inside events: an event carries a handle into SimNetwork's pooled message array.
 //
-//          [0]            parent(i) = (i-1)/2
-//        /     \          children  = 2i+1, 2i+2
-//      [1]     [2]        key       = (Time, Sequence)
-using RtcScamp.Wire.Messages;
+//          [0]            parent(i) = (i-1)/2            event (32 bytes):
+//        /     \          children  = 2i+1, 2i+2         | Time 8 | Key 8 = seq<<16|reason<<8|kind |
+//      [1]     [2]        key       = (Time, Key)        | To 4 | From 4 | Epoch 4 | Handle 4 |
+using System.Runtime.InteropServices;
 
 namespace RtcScamp.Engine.Simulation;
 
 /// <summary>What a <see cref="SimEvent"/> does when it runs.</summary>
 public enum SimEventKind : byte
 {
-    /// <summary>Deliver <see cref="SimEvent.Message"/> from <see cref="SimEvent.From"/> to <see cref="SimEvent.To"/>.</summary>
+    /// <summary>Deliver the pooled message <see cref="SimEvent.Handle"/> from <see cref="SimEvent.From"/> to <see cref="SimEvent.To"/>.</summary>
     Message = 0,
 
     /// <summary>A connection attempt from <see cref="SimEvent.From"/> to <see cref="SimEvent.To"/> completes (or fails).</summary>
@@ -24,20 +25,15 @@ public enum SimEventKind : byte
     Timer = 3,
 }
 
-/// <summary>One scheduled event (a plain struct; the heap stores them inline).</summary>
+/// <summary>One scheduled event: 32 bytes, stored inline in the heap.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 4)]
 public struct SimEvent
 {
     /// <summary>When it runs.</summary>
     public long Time;
 
-    /// <summary>Tie-breaker: insertion order.</summary>
-    public long Sequence;
-
-    /// <summary>What it does.</summary>
-    public SimEventKind Kind;
-
-    /// <summary>Close reason (Close events).</summary>
-    public CloseReason Reason;
+    /// <summary>Insertion sequence (high 48 bits, assigned by the queue), close reason and kind (low 16 bits).</summary>
+    private ulong _key;
 
     /// <summary>Receiving node index.</summary>
     public int To;
@@ -48,8 +44,29 @@ public struct SimEvent
     /// <summary>Connection generation the event belongs to (stale ones are dropped).</summary>
     public uint Epoch;
 
-    /// <summary>The message (Message events); its bytes are owned by the harness.</summary>
-    public WireMessage Message;
+    /// <summary>Message events: index of the message in the network's message pool.</summary>
+    public int Handle;
+
+    /// <summary>What it does.</summary>
+    public SimEventKind Kind
+    {
+        readonly get => (SimEventKind)(byte)_key;
+        set => _key = (_key & ~0xFFUL) | (byte)value;
+    }
+
+    /// <summary>Close reason (Close events).</summary>
+    public CloseReason Reason
+    {
+        readonly get => (CloseReason)(byte)(_key >> 8);
+        set => _key = (_key & ~0xFF00UL) | ((ulong)(byte)value << 8);
+    }
+
+    /// <summary>Insertion order among events of the same time.</summary>
+    public readonly long Sequence => (long)(_key >> 16);
+
+    internal readonly ulong Key => _key;
+
+    internal void SetSequence(long sequence) => _key = (_key & 0xFFFFUL) | ((ulong)sequence << 16);
 }
 
 /// <summary>A binary min-heap of <see cref="SimEvent"/>s by (Time, Sequence). No allocation except when growing.</summary>
@@ -62,32 +79,37 @@ public sealed class SimEventQueue
     /// <summary>Events waiting.</summary>
     public int Count => _count;
 
+    /// <summary>Largest number of events that were waiting at once.</summary>
+    public int HighWater { get; private set; }
+
     /// <summary>Time of the earliest event; only valid when <see cref="Count"/> &gt; 0.</summary>
     public long PeekTime => _heap[0].Time;
 
     /// <summary>Schedules an event (its <see cref="SimEvent.Sequence"/> is assigned here).</summary>
     public void Push(SimEvent e)
     {
-        e.Sequence = _sequence++;
+        e.SetSequence(_sequence++);
         if (_count == _heap.Length)
         {
             Array.Resize(ref _heap, _heap.Length * 2);
         }
 
         int i = _count++;
+        HighWater = Math.Max(HighWater, _count);
+        SimEvent[] heap = _heap;
         while (i > 0)
         {
             int parent = (i - 1) >> 1;
-            if (!Less(e, _heap[parent]))
+            if (!Less(e, heap[parent]))
             {
                 break;
             }
 
-            _heap[i] = _heap[parent];
+            heap[i] = heap[parent];
             i = parent;
         }
 
-        _heap[i] = e;
+        heap[i] = e;
     }
 
     /// <summary>Removes and returns the earliest event.</summary>
@@ -99,39 +121,40 @@ public sealed class SimEventQueue
             return false;
         }
 
-        e = _heap[0];
-        SimEvent last = _heap[--_count];
-        _heap[_count] = default;
-        if (_count > 0)
+        SimEvent[] heap = _heap;
+        e = heap[0];
+        SimEvent last = heap[--_count];
+        int count = _count;
+        if (count > 0)
         {
             int i = 0;
             while (true)
             {
                 int child = (2 * i) + 1;
-                if (child >= _count)
+                if (child >= count)
                 {
                     break;
                 }
 
-                if (child + 1 < _count && Less(_heap[child + 1], _heap[child]))
+                if (child + 1 < count && Less(heap[child + 1], heap[child]))
                 {
                     child++;
                 }
 
-                if (!Less(_heap[child], last))
+                if (!Less(heap[child], last))
                 {
                     break;
                 }
 
-                _heap[i] = _heap[child];
+                heap[i] = heap[child];
                 i = child;
             }
 
-            _heap[i] = last;
+            heap[i] = last;
         }
 
         return true;
     }
 
-    private static bool Less(in SimEvent a, in SimEvent b) => a.Time < b.Time || (a.Time == b.Time && a.Sequence < b.Sequence);
+    private static bool Less(in SimEvent a, in SimEvent b) => a.Time < b.Time || (a.Time == b.Time && a.Key < b.Key);
 }

@@ -7,22 +7,32 @@ namespace RtcScamp.Engine.Simulation;
 /// <summary>Copies a message's byte fields into harness-owned arrays.</summary>
 internal static class SimMessages
 {
-    /// <summary>A copy whose byte fields no longer alias the node's outbox or input (empty fields stay empty: no allocation).</summary>
+    /// <summary>A copy whose byte fields no longer alias the node's outbox or input (a message without byte fields is returned as is).</summary>
     public static WireMessage Copy(in WireMessage m) => m.Type switch
     {
-        MessageType.Subscribe => CopySubscribe(m.AsSubscribe()),
-        MessageType.ForwardedSubscription => CopyForwarded(m.AsForwardedSubscription()),
+        MessageType.Subscribe => CopySubscribe(m),
+        MessageType.ForwardedSubscription => CopyForwarded(m),
         MessageType.Unsubscribe => CopyUnsubscribe(m.AsUnsubscribe()),
         MessageType.Signal => CopySignal(m.AsSignal()),
         MessageType.Broadcast => CopyBroadcast(m.AsBroadcast()),
         _ => m,
     };
 
-    private static WireMessage CopySubscribe(in Subscribe s) =>
-        new Subscribe(s.Subscriber, s.Budget, s.Flags, Own(s.Contact), new NodeRoute(Own(s.Route.Bytes)));
+    private static WireMessage CopySubscribe(in WireMessage m)
+    {
+        Subscribe s = m.AsSubscribe();
+        return s.Contact.IsEmpty && s.Route.Bytes.IsEmpty
+            ? m
+            : new Subscribe(s.Subscriber, s.Budget, s.Flags, Own(s.Contact), new NodeRoute(Own(s.Route.Bytes)));
+    }
 
-    private static WireMessage CopyForwarded(in ForwardedSubscription s) =>
-        new ForwardedSubscription(s.Subscriber, s.Hops, s.Flags, Own(s.Contact), new NodeRoute(Own(s.Route.Bytes)));
+    private static WireMessage CopyForwarded(in WireMessage m)
+    {
+        ForwardedSubscription s = m.AsForwardedSubscription();
+        return s.Contact.IsEmpty && s.Route.Bytes.IsEmpty
+            ? m
+            : new ForwardedSubscription(s.Subscriber, s.Hops, s.Flags, Own(s.Contact), new NodeRoute(Own(s.Route.Bytes)));
+    }
 
     private static WireMessage CopyUnsubscribe(in Unsubscribe u) => new Unsubscribe(u.Leaver, u.Replacement, Own(u.ReplacementContact));
 

@@ -1,6 +1,9 @@
-// An in-memory network of real ScampNodes for tests (and the base of the large-scale simulator): connections are
-// in-memory links with a fixed per-link latency (so each link is FIFO), optional per-message jitter (reordering),
-// duplication and loss, all drawn from one seeded generator. One shared NodeOutbox is drained after every input.
+// An in-memory network of real ScampNodes for tests and the large-scale simulator (ScampSimulation): connections
+// are in-memory links with a fixed per-link latency (so each link is FIFO), optional per-message jitter
+// (reordering), duplication and loss, all drawn from one seeded generator. One shared NodeOutbox is drained after
+// every input. Built to scale to 10^6 nodes: node i has id (tag, i+1) so the index is recovered without hashing;
+// links live in per-node arrays (a link is stored once, at its lower-index end, as peer<<32 | epoch); events are
+// 32-byte structs and in-flight messages sit in a pooled array indexed by the event's handle.
 //
 //   input ──> node.Handle…(now) ──> drain outbox ──> schedule Message/Connect/Close events, re-arm node timer
 //                                                        │
@@ -43,10 +46,15 @@ public sealed class SimNetwork
     private readonly ulong _seed;
     private readonly NodeOutbox _outbox = new(64);
     private readonly SimEventQueue _queue = new();
-    private readonly List<ScampNode> _nodes = [];
-    private readonly List<bool> _alive = [];
-    private readonly List<long> _timer = [];
-    private readonly Dictionary<ulong, uint> _links = [];
+    private ScampNode[] _nodes = new ScampNode[16];
+    private bool[] _alive = new bool[16];
+    private long[] _timer = new long[16];
+    private LinkList[] _links = new LinkList[16];
+    private int _count;
+    private WireMessage[] _messages = new WireMessage[64];
+    private int[] _freeMessages = new int[64];
+    private int _freeCount;
+    private int _messagesUsed;
     private readonly List<int> _rejoins = [];
     private readonly ArrayBufferWriter<byte> _encoded = new(256);
     private static readonly WireLimits s_traceLimits = WireLimits.Default with { MaxRoute = WireLimits.MaxRouteLength };
@@ -75,7 +83,7 @@ public sealed class SimNetwork
     public long Now { get; private set; }
 
     /// <summary>Nodes ever added (live or not).</summary>
-    public int Count => _nodes.Count;
+    public int Count => _count;
 
     /// <summary>Time of the last event that was not a heartbeat or a timer without effect.</summary>
     public long LastActivity { get; private set; }
@@ -88,6 +96,18 @@ public sealed class SimNetwork
 
     /// <summary>Events processed.</summary>
     public long EventsProcessed { get; private set; }
+
+    /// <summary>Deliver outputs drained so far (broadcasts delivered to applications, all nodes together).</summary>
+    public long Deliveries { get; private set; }
+
+    /// <summary>Events waiting in the queue.</summary>
+    public int PendingEvents => _queue.Count;
+
+    /// <summary>Largest number of events waiting at once.</summary>
+    public int PendingEventsHighWater => _queue.HighWater;
+
+    /// <summary>Open links (connections) between nodes.</summary>
+    public long LinkCount { get; private set; }
 
     /// <summary>FNV-1a hash of every output of every node, in order, with its time; messages as their encoded wire bytes.</summary>
     public ulong TraceHash => _trace;
@@ -105,7 +125,7 @@ public sealed class SimNetwork
     public static NodeId IdOf(int index) => new(IdTag, (ulong)index + 1);
 
     /// <summary>The index of <paramref name="id"/>, or -1 if it is not a node of this network.</summary>
-    public int IndexOf(NodeId id) => id.High == IdTag && id.Low >= 1 && id.Low <= (ulong)_nodes.Count ? (int)(id.Low - 1) : -1;
+    public int IndexOf(NodeId id) => id.High == IdTag && id.Low >= 1 && id.Low <= (ulong)_count ? (int)(id.Low - 1) : -1;
 
     /// <summary>True until the node crashed or finished leaving.</summary>
     public bool IsAlive(int index) => _alive[index] && _nodes[index].State != NodeState.Left;
@@ -128,7 +148,7 @@ public sealed class SimNetwork
         }
 
         int index = AddNode();
-        _links[LinkKey(index, contact)] = _nextEpoch++;
+        SetLink(index, contact, _nextEpoch++);
         _nodes[index].HandleConnectionUp(IdOf(contact), Now);
         Drain(index);
         _nodes[contact].HandleConnectionUp(IdOf(index), Now);
@@ -167,7 +187,7 @@ public sealed class SimNetwork
             for (int i = 0; i < n; i++)
             {
                 int peer = IndexOf(peers[i]);
-                if (peer >= 0 && _links.TryGetValue(LinkKey(index, peer), out uint epoch))
+                if (peer >= 0 && TryGetLink(index, peer, out uint epoch))
                 {
                     _queue.Push(new SimEvent { Time = Now + Latency(index, peer), Kind = SimEventKind.Close, From = index, To = peer, Epoch = epoch, Reason = CloseReason.TransportError });
                 }
@@ -226,11 +246,21 @@ public sealed class SimNetwork
 
     private int AddNode()
     {
-        int index = _nodes.Count;
+        int index = _count;
+        if (index == _nodes.Length)
+        {
+            int size = index * 2;
+            Array.Resize(ref _nodes, size);
+            Array.Resize(ref _alive, size);
+            Array.Resize(ref _timer, size);
+            Array.Resize(ref _links, size);
+        }
+
         ulong state = _seed ^ ((ulong)index * 0x9E3779B97F4A7C15UL);
-        _nodes.Add(new ScampNode(IdOf(index), _options, Xoshiro256StarStar.SplitMix64(ref state), _outbox));
-        _alive.Add(true);
-        _timer.Add(long.MaxValue);
+        _nodes[index] = new ScampNode(IdOf(index), _options, Xoshiro256StarStar.SplitMix64(ref state), _outbox);
+        _alive[index] = true;
+        _timer[index] = long.MaxValue;
+        _count++;
         return index;
     }
 
@@ -251,19 +281,21 @@ public sealed class SimNetwork
 
                 break;
             case SimEventKind.Message:
-                if (!_links.TryGetValue(LinkKey(e.From, e.To), out uint epoch) || epoch != e.Epoch || !IsAlive(e.To))
+                if (!TryGetLink(e.From, e.To, out uint epoch) || epoch != e.Epoch || !IsAlive(e.To))
                 {
                     MessagesLostToClosedLinks++;
+                    ReleaseMessage(e.Handle);
                     break;
                 }
 
-                if (e.Message.Type != MessageType.Heartbeat)
+                if (_messages[e.Handle].Type != MessageType.Heartbeat)
                 {
                     LastActivity = Now;
                 }
 
-                _nodes[e.To].HandleMessage(IdOf(e.From), e.Message, Now);
-                Drain(e.To);
+                _nodes[e.To].HandleMessage(IdOf(e.From), _messages[e.Handle], Now);
+                Drain(e.To); // outputs may alias the message's bytes: release its slot after draining
+                ReleaseMessage(e.Handle);
                 break;
             case SimEventKind.Connect:
                 LastActivity = Now;
@@ -271,9 +303,9 @@ public sealed class SimNetwork
                 break;
             case SimEventKind.Close:
                 LastActivity = Now;
-                if (_links.TryGetValue(LinkKey(e.From, e.To), out uint current) && current == e.Epoch)
+                if (TryGetLink(e.From, e.To, out uint current) && current == e.Epoch)
                 {
-                    _links.Remove(LinkKey(e.From, e.To));
+                    RemoveLink(e.From, e.To);
                     if (IsAlive(e.To))
                     {
                         _nodes[e.To].HandleConnectionDown(IdOf(e.From), e.Reason, Now);
@@ -305,8 +337,7 @@ public sealed class SimNetwork
             return;
         }
 
-        ulong key = LinkKey(from, to);
-        if (_links.ContainsKey(key))
+        if (TryGetLink(from, to, out _))
         {
             // The initiator had closed the old connection; its close has not reached the target yet. The new
             // connection replaces it, so the target sees the old one go down first.
@@ -314,7 +345,7 @@ public sealed class SimNetwork
             Drain(to);
         }
 
-        _links[key] = _nextEpoch++;
+        SetLink(from, to, _nextEpoch++);
 
         _nodes[from].HandleConnectionUp(IdOf(to), Now);
         Drain(from);
@@ -336,7 +367,7 @@ public sealed class SimNetwork
             switch (output.Kind)
             {
                 case OutputKind.Send:
-                    if (peer >= 0 && _links.TryGetValue(LinkKey(index, peer), out uint epoch))
+                    if (peer >= 0 && TryGetLink(index, peer, out uint epoch))
                     {
                         ScheduleMessage(index, peer, epoch, output.Message);
                     }
@@ -349,11 +380,14 @@ public sealed class SimNetwork
                     }
 
                     break;
+                case OutputKind.Deliver:
+                    Deliveries++;
+                    break;
                 case OutputKind.JoinFailed:
                     _rejoins.Add(index);
                     break;
                 case OutputKind.Close:
-                    if (peer >= 0 && _links.TryGetValue(LinkKey(index, peer), out uint closing))
+                    if (peer >= 0 && TryGetLink(index, peer, out uint closing))
                     {
                         _queue.Push(new SimEvent { Time = Now + Latency(index, peer), Kind = SimEventKind.Close, From = index, To = peer, Epoch = closing, Reason = output.Reason });
                     }
@@ -382,7 +416,7 @@ public sealed class SimNetwork
     private void RejoinThroughRandomMember(int index)
     {
         int members = 0;
-        for (int i = 0; i < _nodes.Count; i++)
+        for (int i = 0; i < _count; i++)
         {
             members += i != index && IsAlive(i) && _nodes[i].State == NodeState.Member ? 1 : 0;
         }
@@ -394,7 +428,7 @@ public sealed class SimNetwork
 
         int k = _random.NextInt(members);
         int contact = -1;
-        for (int i = 0; i < _nodes.Count && contact < 0; i++)
+        for (int i = 0; i < _count && contact < 0; i++)
         {
             if (i != index && IsAlive(i) && _nodes[i].State == NodeState.Member && k-- == 0)
             {
@@ -403,7 +437,7 @@ public sealed class SimNetwork
         }
 
         Rejoins++;
-        _links[LinkKey(index, contact)] = _nextEpoch++;
+        SetLink(index, contact, _nextEpoch++);
         _nodes[index].HandleConnectionUp(IdOf(contact), Now);
         Drain(index);
         _nodes[contact].HandleConnectionUp(IdOf(index), Now);
@@ -425,8 +459,101 @@ public sealed class SimNetwork
         for (int i = 0; i < copies; i++)
         {
             long delay = Latency(from, to) + (Conditions.Jitter > 0 ? (long)(_random.NextDouble() * (Conditions.Jitter + 1)) : 0);
-            _queue.Push(new SimEvent { Time = Now + delay, Kind = SimEventKind.Message, From = from, To = to, Epoch = epoch, Message = owned });
+            int handle = RentMessage(owned);
+            _queue.Push(new SimEvent { Time = Now + delay, Kind = SimEventKind.Message, From = from, To = to, Epoch = epoch, Handle = handle });
         }
+    }
+
+    private int RentMessage(in WireMessage message)
+    {
+        int handle;
+        if (_freeCount > 0)
+        {
+            handle = _freeMessages[--_freeCount];
+        }
+        else
+        {
+            if (_messagesUsed == _messages.Length)
+            {
+                Array.Resize(ref _messages, _messages.Length * 2);
+                Array.Resize(ref _freeMessages, _messages.Length);
+            }
+
+            handle = _messagesUsed++;
+        }
+
+        _messages[handle] = message;
+        return handle;
+    }
+
+    private void ReleaseMessage(int handle)
+    {
+        _messages[handle] = default;
+        _freeMessages[_freeCount++] = handle;
+    }
+
+    private bool TryGetLink(int a, int b, out uint epoch)
+    {
+        (int low, int high) = a < b ? (a, b) : (b, a);
+        ref LinkList list = ref _links[low];
+        ulong[]? items = list.Items;
+        for (int i = 0; i < list.Count; i++)
+        {
+            ulong entry = items![i];
+            if ((int)(entry >> 32) == high)
+            {
+                epoch = (uint)entry;
+                return true;
+            }
+        }
+
+        epoch = 0;
+        return false;
+    }
+
+    private void SetLink(int a, int b, uint epoch)
+    {
+        (int low, int high) = a < b ? (a, b) : (b, a);
+        ref LinkList list = ref _links[low];
+        ulong entry = ((ulong)(uint)high << 32) | epoch;
+        for (int i = 0; i < list.Count; i++)
+        {
+            if ((int)(list.Items![i] >> 32) == high)
+            {
+                list.Items[i] = entry;
+                return;
+            }
+        }
+
+        if (list.Items is null || list.Count == list.Items.Length)
+        {
+            Array.Resize(ref list.Items, list.Items is null ? 4 : list.Items.Length + Math.Max(4, list.Items.Length / 2));
+        }
+
+        list.Items[list.Count++] = entry;
+        LinkCount++;
+    }
+
+    private void RemoveLink(int a, int b)
+    {
+        (int low, int high) = a < b ? (a, b) : (b, a);
+        ref LinkList list = ref _links[low];
+        for (int i = 0; i < list.Count; i++)
+        {
+            if ((int)(list.Items![i] >> 32) == high)
+            {
+                list.Items[i] = list.Items[--list.Count];
+                LinkCount--;
+                return;
+            }
+        }
+    }
+
+    /// <summary>The links stored at one node: peers with a higher index, as peer &lt;&lt; 32 | epoch.</summary>
+    private struct LinkList
+    {
+        public ulong[]? Items;
+        public int Count;
     }
 
     private long Latency(int a, int b)

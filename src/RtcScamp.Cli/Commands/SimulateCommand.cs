@@ -1,0 +1,417 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using RtcScamp.Engine.Simulation;
+using ScottPlot;
+using Spectre.Console;
+
+namespace RtcScamp.Cli.Commands;
+
+/// <summary>
+/// <c>rtcscamp simulate</c>: builds a SCAMP overlay of real engine nodes in the deterministic simulator
+/// (<see cref="ScampSimulation"/>), prints view sizes against theory and broadcast reliability after crashes.
+/// </summary>
+internal static class SimulateCommand
+{
+    private static readonly string[] s_options =
+        ["nodes", "c", "seed", "fail", "trials", "latency", "loss", "join-interval", "lease", "churn", "duration", "heartbeat", "sample", "png", "out"];
+
+    public static CliCommand Command { get; } = new(
+        ["simulate"],
+        "rtcscamp simulate [--nodes N] [--c C] [--seed S] [--fail F] [--trials T] [--json] [options]",
+        "build a SCAMP overlay in the deterministic simulator, print view sizes and broadcast reliability",
+        """
+        Builds an overlay of N real ScampNodes (one join every --join-interval ms of simulated time, each
+        through a random earlier node), then crashes a fraction F of them (no recovery) and sends T
+        broadcasts from random live origins. Same seed, same numbers.
+          --nodes N           nodes (default 10000)
+          --c C               SCAMP's c (default 1)
+          --seed S            seed (default 1)
+          --fail F            fraction of nodes crashed before the broadcasts, in [0,1) (default 0)
+          --trials T          broadcasts (default 10)
+          --latency MIN:MAX   per-link one-way latency in ms (default 5:50)
+          --loss P            message loss probability during the broadcasts (default 0)
+          --join-interval MS  simulated time between joins (default 10000: one join settles first)
+          --lease MS          timeline: lease period (default 0 = off)
+          --churn R           timeline: graceful leaves (each replaced by a join) per simulated second
+          --duration MS       timeline: build a second overlay with heartbeats (joins at most 1 s
+                              apart), run it for MS and sample views
+                              (default 0 = no timeline; with --lease or --churn default 10 lease periods or 600000)
+          --heartbeat MS      timeline heartbeat period (default 5000)
+          --sample MS         timeline sample interval (default 10000)
+          --json              print one JSON object on stdout (progress on stderr)
+          --deterministic     with --json: leave out elapsedSeconds and peakMemoryBytes
+          --png FILE          write PartialView/InView size distributions against theory as a PNG
+          --out FILE          also write the JSON object to FILE
+        Exit code 2 for an invalid option.
+        """,
+        Run);
+
+    private static int Run(CliContext context)
+    {
+        var args = context.Args.ToList();
+        bool json = args.Remove("--json");
+        bool deterministic = args.Remove("--deterministic");
+        (List<string> positionals, Dictionary<string, string> options) = CliArguments.Parse(args, s_options);
+        if (positionals.Count > 0)
+        {
+            throw new CliUsageException($"unexpected argument '{positionals[0]}'");
+        }
+
+        SimulationParameters parameters = ParseParameters(options);
+        string? png = options.GetValueOrDefault("png");
+        string? outFile = options.GetValueOrDefault("out");
+
+        var stopwatch = Stopwatch.StartNew();
+        SimulationResult result;
+        bool interactive = !json && !Console.IsErrorRedirected && ReferenceEquals(context.Error, Console.Error);
+        if (interactive)
+        {
+            result = RunWithProgressBar(parameters);
+        }
+        else
+        {
+            result = ScampSimulation.Run(parameters, TextProgress(context.Error));
+        }
+
+        double elapsed = stopwatch.Elapsed.TotalSeconds;
+        long peak = PeakMemoryBytes();
+        string text = ToJson(result, deterministic ? null : elapsed, deterministic ? null : peak);
+        if (outFile is not null)
+        {
+            File.WriteAllText(outFile, text + "\n");
+        }
+
+        if (png is not null)
+        {
+            WritePng(result, png);
+        }
+
+        if (json)
+        {
+            context.Out.WriteLine(text);
+        }
+        else
+        {
+            WriteTable(context.Out, result, elapsed, peak);
+        }
+
+        return CliApp.Ok;
+    }
+
+    private static SimulationParameters ParseParameters(Dictionary<string, string> o)
+    {
+        var p = new SimulationParameters();
+        if (o.TryGetValue("nodes", out string? v))
+        {
+            p = p with { Nodes = (int)Range("nodes", v, 2, 20_000_000) };
+        }
+
+        if (o.TryGetValue("c", out v))
+        {
+            p = p with { C = (int)Range("c", v, 0, 100) };
+        }
+
+        if (o.TryGetValue("seed", out v))
+        {
+            p = p with { Seed = ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out ulong s) ? s : throw new CliUsageException($"option '--seed' needs a non-negative integer, got '{v}'") };
+        }
+
+        if (o.TryGetValue("fail", out v))
+        {
+            p = p with { FailFraction = Fraction("fail", v) };
+        }
+
+        if (o.TryGetValue("trials", out v))
+        {
+            p = p with { Trials = (int)Range("trials", v, 0, 100_000) };
+        }
+
+        if (o.TryGetValue("latency", out v))
+        {
+            string[] parts = v.Split(':');
+            if (parts.Length != 2)
+            {
+                throw new CliUsageException($"option '--latency' needs MIN:MAX in ms, got '{v}'");
+            }
+
+            long min = Range("latency", parts[0], 1, 1_000_000);
+            long max = Range("latency", parts[1], min, 1_000_000);
+            p = p with { MinLatency = min, MaxLatency = max };
+        }
+
+        if (o.TryGetValue("loss", out v))
+        {
+            p = p with { Loss = Fraction("loss", v) };
+        }
+
+        if (o.TryGetValue("join-interval", out v))
+        {
+            p = p with { JoinInterval = Range("join-interval", v, 0, 1_000_000) };
+        }
+
+        if (o.TryGetValue("lease", out v))
+        {
+            p = p with { Lease = Range("lease", v, 0, long.MaxValue / 8) };
+        }
+
+        if (o.TryGetValue("churn", out v))
+        {
+            double churn = double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d >= 0 && d <= 1000
+                ? d
+                : throw new CliUsageException($"option '--churn' needs a rate in [0, 1000] per second, got '{v}'");
+            p = p with { Churn = churn };
+        }
+
+        if (o.TryGetValue("heartbeat", out v))
+        {
+            p = p with { TimelineHeartbeat = Range("heartbeat", v, 2, 10_000_000) };
+        }
+
+        if (o.TryGetValue("sample", out v))
+        {
+            p = p with { SampleInterval = Range("sample", v, 1, long.MaxValue / 8) };
+        }
+
+        if (o.TryGetValue("duration", out v))
+        {
+            p = p with { TimelineDuration = Range("duration", v, 0, long.MaxValue / 8) };
+        }
+        else if (p.Lease > 0 || p.Churn > 0)
+        {
+            p = p with { TimelineDuration = p.Lease > 0 ? 10 * p.Lease : 600_000 };
+        }
+
+        return p;
+    }
+
+    private static long Range(string name, string value, long min, long max)
+    {
+        long v = CliArguments.ParseInt64(name, value);
+        return v < min || v > max ? throw new CliUsageException($"option '--{name}' must be in [{min}, {max}], got {v}") : v;
+    }
+
+    private static double Fraction(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d >= 0 && d < 1
+            ? d
+            : throw new CliUsageException($"option '--{name}' needs a fraction in [0, 1), got '{value}'");
+
+    private static ScampSimulation.ProgressHandler TextProgress(TextWriter error)
+    {
+        string lastPhase = "";
+        long lastPercent = -1;
+        return (phase, done, total) =>
+        {
+            long percent = total == 0 ? 100 : done * 100 / total;
+            if (phase != lastPhase || percent / 10 != lastPercent / 10)
+            {
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{phase}: {percent}% ({done}/{total}), managed heap {GC.GetTotalMemory(false) / 1048576.0:F0} MiB, peak RSS {PeakMemoryBytes() / 1048576.0:F0} MiB"));
+                lastPhase = phase;
+                lastPercent = percent;
+            }
+        };
+    }
+
+    private static SimulationResult RunWithProgressBar(SimulationParameters parameters)
+    {
+        SimulationResult? result = null;
+        AnsiConsole.Console.Profile.Out = new AnsiConsoleOutput(Console.Error);
+        AnsiConsole.Progress().Start(ctx =>
+        {
+            var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+            result = ScampSimulation.Run(parameters, (phase, done, total) =>
+            {
+                if (!tasks.TryGetValue(phase, out ProgressTask? task))
+                {
+                    task = ctx.AddTask(phase, maxValue: Math.Max(1, total));
+                    tasks[phase] = task;
+                }
+
+                task.Value = done;
+            });
+            foreach (ProgressTask task in tasks.Values)
+            {
+                task.Value = task.MaxValue;
+            }
+        });
+        return result!;
+    }
+
+    /// <summary>Peak resident set size of this process (VmHWM), or the GC's peak working set where /proc is absent.</summary>
+    internal static long PeakMemoryBytes()
+    {
+        const string status = "/proc/self/status";
+        if (File.Exists(status))
+        {
+            foreach (string line in File.ReadLines(status))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    string kb = line[6..].Trim().Split(' ')[0];
+                    return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+
+        using var process = Process.GetCurrentProcess();
+        return process.PeakWorkingSet64;
+    }
+
+    /// <summary>The run as one JSON object; timing and memory left out when null.</summary>
+    internal static string ToJson(SimulationResult r, double? elapsedSeconds, long? peakMemoryBytes)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false }))
+        {
+            SimulationParameters p = r.Parameters;
+            w.WriteStartObject();
+            w.WriteNumber("nodes", p.Nodes);
+            w.WriteNumber("c", p.C);
+            w.WriteNumber("seed", p.Seed);
+            w.WriteNumber("joinInterval", p.JoinInterval);
+            w.WriteString("latency", $"{p.MinLatency}:{p.MaxLatency}");
+            w.WriteNumber("loss", p.Loss);
+            Stats(w, "partialView", r.PartialView);
+            Stats(w, "inView", r.InView);
+            w.WriteStartObject("theory");
+            w.WriteNumber("lnN", Round(r.TheoryLn));
+            w.WriteNumber("harmonic", Round(r.TheoryHarmonic));
+            w.WriteEndObject();
+            w.WriteNumber("partialViewVsHarmonic", Round((r.PartialView.Mean / r.TheoryHarmonic) - 1));
+            w.WriteNumber("lostSubscriptions", r.LostSubscriptions);
+            w.WriteNumber("lostNoView", r.LostNoView);
+            w.WriteNumber("subscriptionsKept", r.SubscriptionsKept);
+            w.WriteBoolean("stronglyConnected", r.StronglyConnected);
+            w.WriteStartObject("reliability");
+            w.WriteNumber("failFraction", p.FailFraction);
+            w.WriteNumber("crashed", r.Crashed);
+            w.WriteNumber("cutOff", r.CutOff);
+            w.WriteNumber("trials", p.Trials);
+            w.WriteNumber("meanReached", Round(r.MeanReached));
+            w.WriteNumber("atomic", Round(r.Atomic));
+            w.WriteStartObject("fullMembershipGossip");
+            w.WriteNumber("fanout", Round(r.GossipFanout));
+            w.WriteNumber("meanReached", Round(r.GossipMeanReached));
+            w.WriteNumber("atomic", Round(r.GossipAtomic));
+            w.WriteEndObject();
+            w.WriteEndObject();
+            if (r.Timeline.Count > 0)
+            {
+                w.WriteStartObject("timeline");
+                w.WriteNumber("lease", p.Lease);
+                w.WriteNumber("churn", p.Churn);
+                w.WriteNumber("heartbeat", p.TimelineHeartbeat);
+                w.WriteStartArray("samples");
+                foreach (TimelineSample s in r.Timeline)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("time", s.Time);
+                    w.WriteNumber("live", s.Live);
+                    w.WriteNumber("meanPartialView", Round(s.MeanPartialView));
+                    w.WriteNumber("meanInView", Round(s.MeanInView));
+                    w.WriteNumber("emptyInViews", s.EmptyInViews);
+                    w.WriteNumber("leaseResubscriptions", s.LeaseResubscriptions);
+                    w.WriteNumber("isolationResubscriptions", s.IsolationResubscriptions);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            w.WriteNumber("buildSimulatedMs", r.BuildSimulatedTime);
+            w.WriteNumber("buildEvents", r.BuildEvents);
+            w.WriteNumber("events", r.Events);
+            w.WriteNumber("peakPendingEvents", r.PeakPendingEvents);
+            if (elapsedSeconds is double e)
+            {
+                w.WriteNumber("elapsedSeconds", Math.Round(e, 3));
+            }
+
+            if (peakMemoryBytes is long m)
+            {
+                w.WriteNumber("peakMemoryBytes", m);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void Stats(Utf8JsonWriter w, string name, ViewStatistics s)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("mean", Round(s.Mean));
+        w.WriteNumber("sd", Round(s.StandardDeviation));
+        w.WriteNumber("min", s.Min);
+        w.WriteNumber("max", s.Max);
+        w.WriteEndObject();
+    }
+
+    private static double Round(double v) => Math.Round(v, 6);
+
+    private static void WriteTable(TextWriter output, SimulationResult r, double elapsed, long peak)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        SimulationParameters p = r.Parameters;
+        var table = new Table().Title($"SCAMP overlay: n = {p.Nodes:N0}, c = {p.C}, seed = {p.Seed}");
+        table.AddColumn("measure");
+        table.AddColumn(new TableColumn("value").RightAligned());
+        string Row(ViewStatistics s) => string.Create(CultureInfo.InvariantCulture, $"{s.Mean:F2} ± {s.StandardDeviation:F2} [{s.Min}, {s.Max}]");
+        AddRow(table, "PartialView mean ± sd [min, max]", Row(r.PartialView));
+        AddRow(table, "InView mean ± sd [min, max]", Row(r.InView));
+        AddRow(table, "theory (c+1)(H_n − 1)", r.TheoryHarmonic.ToString("F2", CultureInfo.InvariantCulture));
+        AddRow(table, "theory (c+1)·ln n", r.TheoryLn.ToString("F2", CultureInfo.InvariantCulture));
+        AddRow(table, "PartialView vs (c+1)(H_n − 1)", ((r.PartialView.Mean / r.TheoryHarmonic) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture));
+        AddRow(table, "subscriptions kept / lost to guards", $"{r.SubscriptionsKept:N0} / {r.LostSubscriptions:N0}");
+        AddRow(table, "strongly connected", r.StronglyConnected ? "yes" : "no");
+        AddRow(table, $"broadcast reach, {p.FailFraction:P0} crashed, {p.Trials} trials",
+            string.Create(CultureInfo.InvariantCulture, $"mean {r.MeanReached:P2}, all reached in {r.Atomic:P0}"));
+        AddRow(table, "live nodes whose whole InView crashed", r.CutOff.ToString(CultureInfo.InvariantCulture));
+        AddRow(table, $"full-membership gossip, fanout {r.GossipFanout:F2}",
+            string.Create(CultureInfo.InvariantCulture, $"mean {r.GossipMeanReached:P2}, all reached in {r.GossipAtomic:P0}"));
+        foreach (TimelineSample s in r.Timeline)
+        {
+            AddRow(table, $"t = {s.Time / 1000} s: live / PV / IV / empty IV",
+                string.Create(CultureInfo.InvariantCulture, $"{s.Live} / {s.MeanPartialView:F2} / {s.MeanInView:F2} / {s.EmptyInViews}"));
+        }
+
+        AddRow(table, "events (build / total)", $"{r.BuildEvents:N0} / {r.Events:N0}");
+        AddRow(table, "elapsed", string.Create(CultureInfo.InvariantCulture, $"{elapsed:F2} s"));
+        AddRow(table, "peak memory (VmHWM)", string.Create(CultureInfo.InvariantCulture, $"{peak / 1048576.0:F0} MiB"));
+        console.Write(table);
+    }
+
+    private static void AddRow(Table table, string measure, string value) => table.AddRow(new Text(measure), new Text(value));
+
+    /// <summary>PartialView and InView size distributions with the two theory values as vertical lines.</summary>
+    internal static void WritePng(SimulationResult r, string path)
+    {
+        var plot = new Plot();
+        void Add(ViewStatistics s, string label)
+        {
+            long total = s.Histogram.Sum();
+            double[] xs = Enumerable.Range(0, s.Histogram.Length).Select(i => (double)i).ToArray();
+            double[] ys = s.Histogram.Select(h => total == 0 ? 0 : (double)h / total).ToArray();
+            var scatter = plot.Add.Scatter(xs, ys);
+            scatter.LegendText = label;
+        }
+
+        Add(r.PartialView, string.Create(CultureInfo.InvariantCulture, $"PartialView (mean {r.PartialView.Mean:F2})"));
+        Add(r.InView, string.Create(CultureInfo.InvariantCulture, $"InView (mean {r.InView.Mean:F2})"));
+        var harmonic = plot.Add.VerticalLine(r.TheoryHarmonic);
+        harmonic.LegendText = string.Create(CultureInfo.InvariantCulture, $"(c+1)(H_n - 1) = {r.TheoryHarmonic:F2}");
+        harmonic.LinePattern = LinePattern.Dashed;
+        var ln = plot.Add.VerticalLine(r.TheoryLn);
+        ln.LegendText = string.Create(CultureInfo.InvariantCulture, $"(c+1) ln n = {r.TheoryLn:F2}");
+        ln.LinePattern = LinePattern.Dotted;
+        plot.Title(string.Create(CultureInfo.InvariantCulture, $"SCAMP view sizes, n = {r.Parameters.Nodes}, c = {r.Parameters.C}, seed = {r.Parameters.Seed}"));
+        plot.XLabel("view size");
+        plot.YLabel("fraction of nodes");
+        plot.ShowLegend();
+        plot.SavePng(path, 900, 540);
+    }
+}

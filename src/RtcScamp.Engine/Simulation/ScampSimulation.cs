@@ -1,0 +1,571 @@
+// The SCAMP simulator (DESIGN.md roadmap step 3): builds an overlay of real ScampNodes over a SimNetwork by joins
+// spaced JoinInterval apart in simulated time (each through a uniformly random existing node as first contact),
+// measures PartialView/InView sizes against the paper's (c+1)·ln n and (c+1)(H_n − 1), crashes a fraction of the
+// nodes without recovery and measures how many live nodes a broadcast from a random live origin reaches, beside
+// gossip with full membership knowledge and the same mean fanout. Optionally runs a second overlay with
+// heartbeats, leases and churn and samples view sizes over time.
+//
+//   build (heartbeats off) ─> view stats ─> crash F·n silently ─> T broadcasts (SCAMP) + T model broadcasts
+//   timeline (heartbeats on, leases, churn) ─> samples every SampleInterval
+using RtcScamp.Engine.Randomness;
+
+namespace RtcScamp.Engine.Simulation;
+
+/// <summary>Parameters of one <see cref="ScampSimulation"/> run (times in milliseconds).</summary>
+public sealed record SimulationParameters
+{
+    /// <summary>Nodes in the overlay.</summary>
+    public int Nodes { get; init; } = 10_000;
+
+    /// <summary>SCAMP's c.</summary>
+    public int C { get; init; } = 1;
+
+    /// <summary>Seed of every random choice.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Fraction of nodes crashed before the broadcast trials.</summary>
+    public double FailFraction { get; init; }
+
+    /// <summary>Broadcast trials.</summary>
+    public int Trials { get; init; } = 10;
+
+    /// <summary>Simulated time between two joins.</summary>
+    public long JoinInterval { get; init; } = 10_000;
+
+    /// <summary>Smallest per-link latency.</summary>
+    public long MinLatency { get; init; } = 5;
+
+    /// <summary>Largest per-link latency.</summary>
+    public long MaxLatency { get; init; } = 50;
+
+    /// <summary>Message loss probability during the broadcast trials (the overlay is built over reliable links).</summary>
+    public double Loss { get; init; }
+
+    /// <summary>Timeline: lease (0 = off). The timeline runs when <see cref="TimelineDuration"/> &gt; 0.</summary>
+    public long Lease { get; init; }
+
+    /// <summary>Timeline: graceful leaves per simulated second, each followed by a fresh join (0 = no churn).</summary>
+    public double Churn { get; init; }
+
+    /// <summary>Timeline: how long to run after the build (0 = no timeline).</summary>
+    public long TimelineDuration { get; init; }
+
+    /// <summary>Timeline: heartbeat period.</summary>
+    public long TimelineHeartbeat { get; init; } = 5000;
+
+    /// <summary>Timeline: time between two samples.</summary>
+    public long SampleInterval { get; init; } = 10_000;
+
+    /// <summary>Throws if a parameter is out of range.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Nodes, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Nodes, 20_000_000);
+        ArgumentOutOfRangeException.ThrowIfNegative(C);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(C, 100);
+        if (!(FailFraction >= 0 && FailFraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(FailFraction), "fail fraction must be in [0, 1)");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(Trials);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Trials, 100_000);
+        ArgumentOutOfRangeException.ThrowIfLessThan(JoinInterval, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinLatency, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxLatency, MinLatency);
+        if (!(Loss >= 0 && Loss < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Loss), "loss must be in [0, 1)");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(Lease);
+        if (!(Churn >= 0 && Churn <= 1000))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Churn), "churn must be in [0, 1000] per second");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(TimelineDuration);
+        ArgumentOutOfRangeException.ThrowIfLessThan(TimelineHeartbeat, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SampleInterval, 1);
+    }
+}
+
+/// <summary>Mean, standard deviation, min and max of a view size over live nodes, with its histogram.</summary>
+/// <param name="Mean">Mean.</param>
+/// <param name="StandardDeviation">Population standard deviation.</param>
+/// <param name="Min">Smallest.</param>
+/// <param name="Max">Largest.</param>
+/// <param name="Histogram">Histogram[k] = number of live nodes whose view has k entries.</param>
+public sealed record ViewStatistics(double Mean, double StandardDeviation, int Min, int Max, long[] Histogram);
+
+/// <summary>One sample of the timeline.</summary>
+/// <param name="Time">Simulated time since the build ended.</param>
+/// <param name="Live">Live member nodes.</param>
+/// <param name="MeanPartialView">Mean PartialView size.</param>
+/// <param name="MeanInView">Mean InView size.</param>
+/// <param name="EmptyInViews">Live members with an empty InView.</param>
+/// <param name="LeaseResubscriptions">Lease resubscriptions so far, all nodes (left ones included).</param>
+/// <param name="IsolationResubscriptions">Isolation resubscriptions so far, all nodes.</param>
+public sealed record TimelineSample(long Time, int Live, double MeanPartialView, double MeanInView, int EmptyInViews, long LeaseResubscriptions, long IsolationResubscriptions);
+
+/// <summary>Everything a run measured (all deterministic for a seed).</summary>
+public sealed record SimulationResult
+{
+    /// <summary>The parameters.</summary>
+    public required SimulationParameters Parameters { get; init; }
+
+    /// <summary>PartialView sizes after the build.</summary>
+    public required ViewStatistics PartialView { get; init; }
+
+    /// <summary>InView sizes after the build.</summary>
+    public required ViewStatistics InView { get; init; }
+
+    /// <summary>(c+1)·ln n.</summary>
+    public double TheoryLn { get; init; }
+
+    /// <summary>(c+1)(H_n − 1).</summary>
+    public double TheoryHarmonic { get; init; }
+
+    /// <summary>Subscription copies destroyed by the anti-loop guards (hop limit + seen count).</summary>
+    public long LostSubscriptions { get; init; }
+
+    /// <summary>Copies destroyed because a node had no PartialView to pass them to.</summary>
+    public long LostNoView { get; init; }
+
+    /// <summary>Subscriptions kept (arcs made by forwarded copies).</summary>
+    public long SubscriptionsKept { get; init; }
+
+    /// <summary>True if every node reaches every other along PartialView arcs after the build.</summary>
+    public bool StronglyConnected { get; init; }
+
+    /// <summary>Simulated time the build took.</summary>
+    public long BuildSimulatedTime { get; init; }
+
+    /// <summary>Events processed by the build.</summary>
+    public long BuildEvents { get; init; }
+
+    /// <summary>Events processed in total (build, trials, timeline).</summary>
+    public long Events { get; init; }
+
+    /// <summary>Largest event-queue length during the build.</summary>
+    public int PeakPendingEvents { get; init; }
+
+    /// <summary>Nodes crashed before the trials.</summary>
+    public int Crashed { get; init; }
+
+    /// <summary>Live nodes all of whose InView members crashed: no broadcast can reach them without recovery.</summary>
+    public int CutOff { get; init; }
+
+    /// <summary>SCAMP broadcast: mean fraction of live nodes (origin excluded) reached.</summary>
+    public double MeanReached { get; init; }
+
+    /// <summary>SCAMP broadcast: fraction of trials reaching every live node.</summary>
+    public double Atomic { get; init; }
+
+    /// <summary>Full-membership gossip with the same mean fanout: mean fraction reached.</summary>
+    public double GossipMeanReached { get; init; }
+
+    /// <summary>Full-membership gossip: fraction of trials reaching every live node.</summary>
+    public double GossipAtomic { get; init; }
+
+    /// <summary>The fanout used by the gossip model (mean PartialView before the crash).</summary>
+    public double GossipFanout { get; init; }
+
+    /// <summary>Timeline samples (empty when no timeline ran).</summary>
+    public IReadOnlyList<TimelineSample> Timeline { get; init; } = [];
+}
+
+/// <summary>Runs the SCAMP simulator; see the file comment. Deterministic: same parameters, same result.</summary>
+public static class ScampSimulation
+{
+    /// <summary>Progress: phase name, done, total.</summary>
+    public delegate void ProgressHandler(string phase, long done, long total);
+
+    /// <summary>Node options for the build: no timers, no routes, no view-change outputs, no Hello, a small dedup ring.</summary>
+    public static ScampOptions BuildOptions(int c, int trials) => new()
+    {
+        C = c,
+        HeartbeatPeriod = 0,
+        Lease = 0,
+        RecordRoutes = false,
+        SendHello = false,
+        ReportViewChanges = false,
+        DedupCapacity = Math.Max(16, trials + 8),
+    };
+
+    /// <summary>(c+1)(H_n − 1), the mean PartialView after n sequential joins.</summary>
+    public static double Harmonic(int n, int c)
+    {
+        double h = 0;
+        for (int k = n; k >= 1; k--)
+        {
+            h += 1.0 / k;
+        }
+
+        return (c + 1) * (h - 1);
+    }
+
+    /// <summary>Runs every phase the parameters ask for.</summary>
+    public static SimulationResult Run(SimulationParameters parameters, ProgressHandler? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Validate();
+        var random = new Xoshiro256StarStar(parameters.Seed ^ 0x51A7_2003UL);
+        var conditions = new SimNetworkOptions { MinLatency = parameters.MinLatency, MaxLatency = parameters.MaxLatency };
+        var network = new SimNetwork(BuildOptions(parameters.C, parameters.Trials), parameters.Seed, conditions) { TraceOutputs = false };
+        Build(network, parameters.Nodes, parameters.JoinInterval, ref random, progress, "build");
+        long buildTime = network.Now;
+        long buildEvents = network.EventsProcessed;
+        int peakPending = network.PendingEventsHighWater;
+
+        ViewStatistics pv = Statistics(network, partial: true);
+        ViewStatistics iv = Statistics(network, partial: false);
+        long lost = 0, lostNoView = 0, kept = 0;
+        for (int i = 0; i < network.Count; i++)
+        {
+            ref readonly NodeCounters counters = ref network[i].Counters;
+            lost += counters.CopiesLostHopLimit + counters.CopiesLostSeenLimit;
+            lostNoView += counters.CopiesLostNoView;
+            kept += counters.SubscriptionsKept;
+        }
+
+        progress?.Invoke("connectivity", 0, 1);
+        bool connected = OverlayAnalysis.IsStronglyConnected(network);
+
+        // Crash F·n distinct random nodes silently; with heartbeats off nobody notices (no recovery).
+        int crash = (int)Math.Round(parameters.FailFraction * parameters.Nodes);
+        crash = Math.Min(crash, parameters.Nodes - 2);
+        int[] order = Shuffle(parameters.Nodes, ref random);
+        var dead = new bool[parameters.Nodes];
+        for (int k = 0; k < crash; k++)
+        {
+            dead[order[k]] = true;
+            network.Crash(order[k], notifyPeers: false);
+        }
+
+        int cutOff = CountLiveWithoutLiveInNeighbour(network);
+        network.Conditions = conditions with { LossProbability = parameters.Loss };
+        int live = parameters.Nodes - crash;
+        double reachedSum = 0, gossipSum = 0;
+        int atomic = 0, gossipAtomic = 0;
+        var payload = ReadOnlyMemory<byte>.Empty;
+        Xoshiro256StarStar gossipRandom = random.Fork();
+        var informed = new bool[parameters.Nodes];
+        var frontier = new int[parameters.Nodes];
+        for (int t = 0; t < parameters.Trials; t++)
+        {
+            progress?.Invoke("broadcast", t, parameters.Trials);
+            int origin = RandomLive(dead, ref random);
+            long before = network.Deliveries;
+            network.Broadcast(origin, payload);
+            network.RunUntilQuiet(quietFor: 60_000, limit: network.Now + 600_000);
+            long reached = network.Deliveries - before;
+            reachedSum += (double)reached / (live - 1);
+            atomic += reached == live - 1 ? 1 : 0;
+
+            long g = GossipWithFullMembership(dead, origin, pv.Mean, ref gossipRandom, informed, frontier);
+            gossipSum += (double)g / (live - 1);
+            gossipAtomic += g == live - 1 ? 1 : 0;
+        }
+
+        long events = network.EventsProcessed;
+        IReadOnlyList<TimelineSample> timeline = [];
+        if (parameters.TimelineDuration > 0)
+        {
+            (timeline, long timelineEvents) = RunTimeline(parameters, progress);
+            events += timelineEvents;
+        }
+
+        int trials = Math.Max(1, parameters.Trials);
+        return new SimulationResult
+        {
+            Parameters = parameters,
+            PartialView = pv,
+            InView = iv,
+            TheoryLn = (parameters.C + 1) * Math.Log(parameters.Nodes),
+            TheoryHarmonic = Harmonic(parameters.Nodes, parameters.C),
+            LostSubscriptions = lost,
+            LostNoView = lostNoView,
+            SubscriptionsKept = kept,
+            StronglyConnected = connected,
+            BuildSimulatedTime = buildTime,
+            BuildEvents = buildEvents,
+            Events = events,
+            PeakPendingEvents = peakPending,
+            Crashed = crash,
+            CutOff = cutOff,
+            MeanReached = parameters.Trials == 0 ? 0 : reachedSum / trials,
+            Atomic = parameters.Trials == 0 ? 0 : (double)atomic / trials,
+            GossipMeanReached = parameters.Trials == 0 ? 0 : gossipSum / trials,
+            GossipAtomic = parameters.Trials == 0 ? 0 : (double)gossipAtomic / trials,
+            GossipFanout = pv.Mean,
+            Timeline = timeline,
+        };
+    }
+
+    /// <summary>
+    /// Adds nodes until the network holds <paramref name="nodes"/>: the first starts alone, then one joins every
+    /// <paramref name="joinInterval"/> through a uniformly random earlier node; then runs until the queue is quiet.
+    /// </summary>
+    public static void Build(SimNetwork network, int nodes, long joinInterval, ref Xoshiro256StarStar random, ProgressHandler? progress, string phase)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        int start = network.Count;
+        if (start == 0)
+        {
+            network.AddFirst();
+        }
+
+        long step = Math.Max(1, nodes / 100);
+        for (int i = network.Count; i < nodes; i++)
+        {
+            if (i % step == 0)
+            {
+                progress?.Invoke(phase, i, nodes);
+            }
+
+            network.RunUntil(network.Now + joinInterval);
+            int contact;
+            do
+            {
+                contact = random.NextInt(i);
+            }
+            while (!network.IsAlive(contact) || network[contact].State != NodeState.Member);
+
+            network.AddAndJoin(contact);
+        }
+
+        // Settle: until only heartbeats and idle timers remain for a minute (with timers off: the queue empties).
+        network.RunUntilQuiet(quietFor: 60_000, limit: network.Now + 600_000);
+        progress?.Invoke(phase, nodes, nodes);
+    }
+
+    /// <summary>View-size statistics over live member nodes.</summary>
+    public static ViewStatistics Statistics(SimNetwork network, bool partial)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        long count = 0;
+        double sum = 0, sumSquares = 0;
+        int min = int.MaxValue, max = 0;
+        var histogram = new long[64];
+        for (int i = 0; i < network.Count; i++)
+        {
+            if (!network.IsAlive(i) || network[i].State != NodeState.Member)
+            {
+                continue;
+            }
+
+            int size = partial ? network[i].PartialViewCount : network[i].InViewCount;
+            count++;
+            sum += size;
+            sumSquares += (double)size * size;
+            min = Math.Min(min, size);
+            max = Math.Max(max, size);
+            if (size >= histogram.Length)
+            {
+                Array.Resize(ref histogram, Math.Max(size + 1, histogram.Length * 2));
+            }
+
+            histogram[size]++;
+        }
+
+        if (count == 0)
+        {
+            return new ViewStatistics(0, 0, 0, 0, []);
+        }
+
+        double mean = sum / count;
+        double variance = Math.Max(0, (sumSquares / count) - (mean * mean));
+        Array.Resize(ref histogram, max + 1);
+        return new ViewStatistics(mean, Math.Sqrt(variance), min, max, histogram);
+    }
+
+    /// <summary>
+    /// Gossip with full membership knowledge: the origin and every newly informed live node send to ⌊f⌋ (plus one
+    /// with probability f − ⌊f⌋) nodes drawn uniformly from the whole membership (crashed ones included, as a
+    /// membership that does not know about the crashes). Returns the live nodes informed, origin excluded.
+    /// </summary>
+    public static long GossipWithFullMembership(bool[] dead, int origin, double fanout, ref Xoshiro256StarStar random, bool[] informed, int[] frontier)
+    {
+        ArgumentNullException.ThrowIfNull(dead);
+        ArgumentNullException.ThrowIfNull(informed);
+        ArgumentNullException.ThrowIfNull(frontier);
+        int n = dead.Length;
+        Array.Clear(informed, 0, n);
+        int whole = (int)Math.Floor(fanout);
+        double fraction = fanout - whole;
+        int head = 0, tail = 0;
+        informed[origin] = true;
+        frontier[tail++] = origin;
+        long reached = 0;
+        while (head < tail)
+        {
+            int node = frontier[head++];
+            int targets = whole + (random.NextDouble() < fraction ? 1 : 0);
+            for (int k = 0; k < targets; k++)
+            {
+                int target = random.NextInt(n - 1);
+                target += target >= node ? 1 : 0;
+                if (!informed[target])
+                {
+                    informed[target] = true;
+                    if (!dead[target])
+                    {
+                        reached++;
+                        frontier[tail++] = target;
+                    }
+                }
+            }
+        }
+
+        return reached;
+    }
+
+    private static (IReadOnlyList<TimelineSample> Samples, long Events) RunTimeline(SimulationParameters p, ProgressHandler? progress)
+    {
+        var options = BuildOptions(p.C, 0) with
+        {
+            HeartbeatPeriod = p.TimelineHeartbeat,
+            Lease = p.Lease,
+            LeaseOverlap = Math.Min(60_000, Math.Max(1, p.Lease / 4)),
+        };
+        var random = new Xoshiro256StarStar(p.Seed ^ 0x7133_11EEUL);
+        var network = new SimNetwork(options, p.Seed + 1, new SimNetworkOptions { MinLatency = p.MinLatency, MaxLatency = p.MaxLatency })
+        {
+            TraceOutputs = false,
+        };
+        // Heartbeats run during this build, so joins come at most 1 s apart to keep its cost bounded.
+        Build(network, p.Nodes, Math.Min(p.JoinInterval, 1000), ref random, progress, "timeline build");
+        long start = network.Now;
+        var samples = new List<TimelineSample> { Sample(network, 0) };
+        double churnDebt = 0;
+        for (long t = p.SampleInterval; t <= p.TimelineDuration; t += p.SampleInterval)
+        {
+            progress?.Invoke("timeline", t, p.TimelineDuration);
+            if (p.Churn > 0)
+            {
+                // Churn spread over the interval, one simulated second at a time.
+                for (long s = 0; s < p.SampleInterval; s += 1000)
+                {
+                    churnDebt += p.Churn * Math.Min(1000, p.SampleInterval - s) / 1000.0;
+                    while (churnDebt >= 1)
+                    {
+                        churnDebt--;
+                        ChurnOnce(network, ref random);
+                    }
+
+                    network.RunUntil(start + t - p.SampleInterval + s + 1000);
+                }
+            }
+
+            network.RunUntil(start + t);
+            samples.Add(Sample(network, t));
+        }
+
+        return (samples, network.EventsProcessed);
+    }
+
+    private static void ChurnOnce(SimNetwork network, ref Xoshiro256StarStar random)
+    {
+        int leaver = RandomMember(network, ref random);
+        if (leaver >= 0)
+        {
+            network.Leave(leaver);
+        }
+
+        int contact = RandomMember(network, ref random);
+        if (contact >= 0)
+        {
+            network.AddAndJoin(contact);
+        }
+    }
+
+    private static int RandomMember(SimNetwork network, ref Xoshiro256StarStar random)
+    {
+        for (int attempt = 0; attempt < 10_000; attempt++)
+        {
+            int i = random.NextInt(network.Count);
+            if (network.IsAlive(i) && network[i].State == NodeState.Member)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static int CountLiveWithoutLiveInNeighbour(SimNetwork network)
+    {
+        var buffer = new Wire.NodeId[4096];
+        int cut = 0;
+        for (int i = 0; i < network.Count; i++)
+        {
+            if (!network.IsAlive(i))
+            {
+                continue;
+            }
+
+            int n = network[i].CopyInView(buffer);
+            bool any = false;
+            for (int k = 0; k < n && !any; k++)
+            {
+                int j = network.IndexOf(buffer[k]);
+                any = j >= 0 && network.IsAlive(j);
+            }
+
+            cut += any ? 0 : 1;
+        }
+
+        return cut;
+    }
+
+    private static TimelineSample Sample(SimNetwork network, long time)
+    {
+        int live = 0, empty = 0;
+        double pv = 0, iv = 0;
+        long leases = 0, isolations = 0;
+        for (int i = 0; i < network.Count; i++)
+        {
+            leases += network[i].Counters.LeaseResubscriptions;
+            isolations += network[i].Counters.IsolationResubscriptions;
+            if (network.IsAlive(i) && network[i].State == NodeState.Member)
+            {
+                live++;
+                pv += network[i].PartialViewCount;
+                iv += network[i].InViewCount;
+                empty += network[i].InViewCount == 0 ? 1 : 0;
+            }
+        }
+
+        return new TimelineSample(time, live, live == 0 ? 0 : pv / live, live == 0 ? 0 : iv / live, empty, leases, isolations);
+    }
+
+    private static int[] Shuffle(int n, ref Xoshiro256StarStar random)
+    {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            order[i] = i;
+        }
+
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = random.NextInt(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+
+        return order;
+    }
+
+    private static int RandomLive(bool[] dead, ref Xoshiro256StarStar random)
+    {
+        while (true)
+        {
+            int i = random.NextInt(dead.Length);
+            if (!dead[i])
+            {
+                return i;
+            }
+        }
+    }
+}
