@@ -101,6 +101,12 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
 
     internal Lock Gate { get; } = new();
 
+    /// <summary>One SCTP packet being handed from an association to DTLS (used under <see cref="Gate"/>).</summary>
+    internal byte[] SctpTransmitBuffer { get; } = new byte[DatagramBufferSize];
+
+    /// <summary>One data-channel message being delivered to a handler (used under <see cref="Gate"/>).</summary>
+    internal byte[] MessageBuffer { get; } = new byte[PeerConnection.LocalMaxMessageSize];
+
     /// <summary>
     /// A new connection on this socket, authenticated by <paramref name="identity"/> (its certificate's
     /// fingerprint goes into the signaling string). Call <see cref="PeerConnection.CreateOffer"/> or
@@ -198,9 +204,9 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
 
     // The timer loop sleeps until _timerDeadline; wake it only when a connection now needs it sooner
     // (not on every datagram: the data path would otherwise cost a timer pass over all connections).
-    private void WakeTimerIfSooner(PeerConnection connection)
+    internal void WakeTimerIfSooner(PeerConnection connection)
     {
-        long due = connection.Agent?.PollTimeout() ?? long.MaxValue;
+        long due = connection.PollTimeout();
         if (due < _timerDeadline)
         {
             _timerDeadline = due;
@@ -273,6 +279,26 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             return false;
         }
 
+        bool any = SendDtlsDatagrams(connection);
+        while (dtls.TryPollEvent(out Dtls.DtlsEvent e))
+        {
+            any = true;
+            connection.OnDtlsEvent(e);
+        }
+
+        while (dtls.TryReceive(_plaintextBuffer, out int n))
+        {
+            any = true;
+            connection.DeliverApplicationData(_plaintextBuffer.AsSpan(0, n));
+        }
+
+        return any;
+    }
+
+    /// <summary>Sends the DTLS records the connection's endpoint has queued (nothing else is drained).</summary>
+    internal bool SendDtlsDatagrams(PeerConnection connection)
+    {
+        Dtls.DtlsEndpoint dtls = connection.DtlsLayer!;
         bool any = false;
         while (dtls.TryPollDatagram(_dtlsBuffer, out int n))
         {
@@ -292,18 +318,6 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             {
                 DroppedCount++;
             }
-        }
-
-        while (dtls.TryPollEvent(out Dtls.DtlsEvent e))
-        {
-            any = true;
-            connection.OnDtlsEvent(e);
-        }
-
-        while (dtls.TryReceive(_plaintextBuffer, out int n))
-        {
-            any = true;
-            connection.DeliverApplicationData(_plaintextBuffer.AsSpan(0, n));
         }
 
         return any;
@@ -508,15 +522,9 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
                 {
                     foreach (PeerConnection connection in _connections)
                     {
-                        IceAgent? agent = connection.Agent;
-                        if (agent is null)
+                        if (connection.PollTimeout() <= now)
                         {
-                            continue;
-                        }
-
-                        if (agent.PollTimeout() <= now)
-                        {
-                            agent.HandleTimeout(now);
+                            connection.HandleTimeout(now); // ICE and SCTP timers
                             bool progress = true;
                             while (progress)
                             {
@@ -525,7 +533,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
                             }
                         }
 
-                        next = Math.Min(next, agent.PollTimeout());
+                        next = Math.Min(next, connection.PollTimeout());
                     }
                 }
                 finally
