@@ -31,6 +31,7 @@ public sealed partial class PeerConnection
     private DataChannelEndpoint? _sctp;
     private int _peerMaxMessageSize = (int)SignalingBlob.DefaultMaxMessageSize;
     private bool _pumping;
+    private int _receivePauses;
     private bool _pumpAgain;
 
     /// <summary>Raised on the driver loop when the peer opened a data channel (attach handlers here).</summary>
@@ -128,10 +129,12 @@ public sealed partial class PeerConnection
             {
                 _pumpAgain = false;
                 DrainSctpTransmit();
-                while (_sctp is not null && _sctp.PollEvent(out DataChannelEvent e))
+                while (_receivePauses == 0 && _sctp is not null && _sctp.PollEvent(out DataChannelEvent e))
                 {
                     OnDataChannelEvent(e);
                 }
+
+                DrainSctpTransmit(); // reading may have reopened the window (a window-update SACK)
             }
             while (_pumpAgain && _sctp is not null);
         }
@@ -140,7 +143,27 @@ public sealed partial class PeerConnection
             _pumping = false;
         }
 
+        _driver.DeliverToSelf();
         _driver.WakeTimerIfSooner(this);
+    }
+
+    /// <summary>
+    /// Stops taking SCTP events (messages stay in the association, so its receive window closes and
+    /// the peer stops sending) until <see cref="ResumeReceiving"/>: receive backpressure for a reader
+    /// that fell behind. Counted; affects every channel of this connection.
+    /// </summary>
+    internal void PauseReceiving() => _receivePauses++;
+
+    /// <summary>Undoes one <see cref="PauseReceiving"/> and delivers what waited (takes the driver lock).</summary>
+    internal void ResumeReceiving()
+    {
+        lock (_driver.Gate)
+        {
+            if (_receivePauses > 0 && --_receivePauses == 0)
+            {
+                PumpSctp();
+            }
+        }
     }
 
     internal void ForgetPending(RtcDataChannel channel) => _pendingChannels.Remove(channel);

@@ -218,7 +218,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
     // itself), so a DTLS record sent through the socket could not be attributed to either. Their DTLS
     // records are handed over in-process instead, to the connection paired with the sender by ICE
     // credentials (its remote ufrag is the sender's local ufrag); STUN still goes through the socket.
-    private void DeliverToSelf()
+    internal void DeliverToSelf()
     {
         if (_deliveringToSelf)
         {
