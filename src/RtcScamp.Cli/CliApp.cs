@@ -21,6 +21,7 @@ internal static class CliApp
         SignalCommands.Decode,
         SdpCommands.Expand,
         SdpCommands.Compact,
+        EchoCommand.Echo,
     ];
 
     /// <summary>Runs the tool in-process: arguments in, text out, exit code back.</summary>
