@@ -38,6 +38,7 @@ namespace RtcScamp.Transport.WebRtc;
 public sealed class WebRtcUdpDriver : IAsyncDisposable
 {
     private const int DatagramBufferSize = 2048;
+    private const int SocketBufferSize = 4 * 1024 * 1024;
 
     private readonly Socket _socket;
     private readonly List<PeerConnection> _connections = [];
@@ -73,6 +74,12 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
         }
 
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+
+        // Many connections' SCTP windows (up to 4 MiB in flight each) arrive at this one socket: a
+        // kernel buffer of the default ~208 KiB overflows in bursts and every drop costs SCTP a cwnd
+        // halving. The kernel caps the request at net.core.rmem_max / wmem_max.
+        _socket.ReceiveBufferSize = SocketBufferSize;
+        _socket.SendBufferSize = SocketBufferSize;
         _socket.Bind(bind);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
     }
