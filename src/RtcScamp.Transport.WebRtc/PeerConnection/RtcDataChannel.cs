@@ -23,6 +23,11 @@ public delegate void DataChannelMessageHandler(RtcDataChannel channel, ReadOnlyS
 public sealed class RtcDataChannel
 {
     private readonly PeerConnection _connection;
+    private Action<RtcDataChannel>? _opened;
+    private DataChannelMessageHandler? _message;
+    private Action<RtcDataChannel>? _closedHandlers;
+    private Queue<(byte[], bool)>? _backlog;
+    private bool _openedRaised;
     private bool _closed;
 
     internal RtcDataChannel(PeerConnection connection, string label, string protocol, bool ordered)
@@ -33,17 +38,88 @@ public sealed class RtcDataChannel
         Ordered = ordered;
     }
 
-    /// <summary>Raised when the channel is open (the peer acknowledged ours, or we acknowledged the peer's).</summary>
-    public event Action<RtcDataChannel>? Opened;
+    /// <summary>
+    /// Raised when the channel is open (the peer acknowledged ours, or we acknowledged the peer's). A
+    /// handler attached after that moment is called at once, so opening cannot be missed.
+    /// </summary>
+    public event Action<RtcDataChannel>? Opened
+    {
+        add
+        {
+            lock (_connection.Driver.Gate)
+            {
+                _opened += value;
+                if (_openedRaised && !_closed)
+                {
+                    value?.Invoke(this);
+                }
+            }
+        }
 
-    /// <summary>Raised for each message from the peer.</summary>
-    public event DataChannelMessageHandler? MessageReceived;
+        remove
+        {
+            lock (_connection.Driver.Gate)
+            {
+                _opened -= value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Raised for each message from the peer. Messages that arrive while no handler is attached are
+    /// kept and handed to the first handler attached, so none is lost between creating a channel (or
+    /// receiving it) and subscribing.
+    /// </summary>
+    public event DataChannelMessageHandler? MessageReceived
+    {
+        add
+        {
+            lock (_connection.Driver.Gate)
+            {
+                _message += value;
+                while (_message is not null && _backlog is { Count: > 0 })
+                {
+                    (byte[] m, bool text) = _backlog.Dequeue();
+                    _message.Invoke(this, m, text);
+                }
+            }
+        }
+
+        remove
+        {
+            lock (_connection.Driver.Gate)
+            {
+                _message -= value;
+            }
+        }
+    }
 
     /// <summary>Raised when <see cref="BufferedAmount"/> drops from above <see cref="BufferedAmountLowThreshold"/> to at or below it.</summary>
     public event Action<RtcDataChannel>? BufferedAmountLow;
 
-    /// <summary>Raised once when the channel is closed in both directions (or the connection ended).</summary>
-    public event Action<RtcDataChannel>? Closed;
+    /// <summary>Raised once when the channel is closed in both directions (or the connection ended); a handler attached later is called at once.</summary>
+    public event Action<RtcDataChannel>? Closed
+    {
+        add
+        {
+            lock (_connection.Driver.Gate)
+            {
+                _closedHandlers += value;
+                if (_closed)
+                {
+                    value?.Invoke(this);
+                }
+            }
+        }
+
+        remove
+        {
+            lock (_connection.Driver.Gate)
+            {
+                _closedHandlers -= value;
+            }
+        }
+    }
 
     /// <summary>The connection this channel belongs to.</summary>
     public PeerConnection Connection => _connection;
@@ -195,9 +271,23 @@ public sealed class RtcDataChannel
     /// <inheritdoc/>
     public override string ToString() => $"RtcDataChannel '{Label}' {State}";
 
-    internal void RaiseOpened() => Opened?.Invoke(this);
+    internal void RaiseOpened()
+    {
+        _openedRaised = true;
+        _opened?.Invoke(this);
+    }
 
-    internal void RaiseMessage(ReadOnlySpan<byte> message, bool isText) => MessageReceived?.Invoke(this, message, isText);
+    internal void RaiseMessage(ReadOnlySpan<byte> message, bool isText)
+    {
+        if (_message is null)
+        {
+            (_backlog ??= new()).Enqueue((message.ToArray(), isText)); // nobody listens yet: keep it
+        }
+        else
+        {
+            _message.Invoke(this, message, isText);
+        }
+    }
 
     internal void RaiseBufferedAmountLow() => BufferedAmountLow?.Invoke(this);
 
@@ -209,6 +299,6 @@ public sealed class RtcDataChannel
         }
 
         _closed = true;
-        Closed?.Invoke(this);
+        _closedHandlers?.Invoke(this);
     }
 }
