@@ -28,8 +28,9 @@ public class PeerConnectionDataBenchmark
     {
         _a = new WebRtcUdpDriver(new IPEndPoint(IPAddress.Loopback, 0));
         _b = new WebRtcUdpDriver(new IPEndPoint(IPAddress.Loopback, 0));
-        _sender = _a.CreatePeerConnection(NodeIdentity.Generate());
-        PeerConnection receiver = _b.CreatePeerConnection(NodeIdentity.Generate());
+        var raw = new PeerConnectionOptions { DataChannels = false }; // DTLS records alone, no SCTP
+        _sender = _a.CreatePeerConnection(NodeIdentity.Generate(), raw);
+        PeerConnection receiver = _b.CreatePeerConnection(NodeIdentity.Generate(), raw);
         LoopbackPeers.Exchange(_sender, receiver).WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
         receiver.ApplicationDataReceived = (_, _) =>
         {

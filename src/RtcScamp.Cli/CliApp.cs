@@ -22,6 +22,7 @@ internal static class CliApp
         SdpCommands.Expand,
         SdpCommands.Compact,
         SimulateCommand.Command,
+        EchoCommand.Echo,
     ];
 
     /// <summary>Runs the tool in-process: arguments in, text out, exit code back.</summary>

@@ -49,7 +49,7 @@ public delegate void ApplicationDataHandler(PeerConnection connection, ReadOnlyS
 /// holds the driver's lock: handlers must not block, and may call back into the connection. All
 /// public members are thread-safe. Bad remote strings are reported, never thrown.
 /// </remarks>
-public sealed class PeerConnection : IDisposable
+public sealed partial class PeerConnection : IDisposable
 {
     private readonly WebRtcUdpDriver _driver;
     private readonly NodeIdentity _identity;
@@ -253,6 +253,7 @@ public sealed class PeerConnection : IDisposable
                 return;
             }
 
+            StopSctp(abort: true);
             _dtls?.Close();
             _driver.FlushDtls(this);
             while (_dtls is not null && _dtls.TryPollEvent(out _))
@@ -340,6 +341,7 @@ public sealed class PeerConnection : IDisposable
                 RemoteFingerprint = e.RemoteFingerprint;
                 RemoteNodeId = e.RemoteNodeId;
                 SetState(PeerConnectionState.Connected);
+                StartSctp();
                 Connected?.Invoke(this);
                 break;
             case DtlsEventKind.Failed:
@@ -357,7 +359,16 @@ public sealed class PeerConnection : IDisposable
 
     internal void DeliverApplicationData(ReadOnlySpan<byte> data)
     {
-        if (_state == PeerConnectionState.Connected)
+        if (_state != PeerConnectionState.Connected)
+        {
+            return;
+        }
+
+        if (_sctp is not null)
+        {
+            HandleSctpRecord(data);
+        }
+        else
         {
             ApplicationDataReceived?.Invoke(this, data);
         }
@@ -388,6 +399,7 @@ public sealed class PeerConnection : IDisposable
 
     private void Finish(PeerConnectionState terminal)
     {
+        StopSctp(abort: false);
         SetState(terminal);
         _driver.Retire(this);
     }
@@ -401,6 +413,7 @@ public sealed class PeerConnection : IDisposable
 
     private void Begin(in SignalingBlob remote, DtlsRole role)
     {
+        SetRemoteMaxMessageSize(remote);
         var expected = new CertificateFingerprint(remote.Fingerprint);
         _dtls = new DtlsEndpoint(_identity, role, expected, _options.Dtls, _options.ExpectedRemoteNodeId)
         {

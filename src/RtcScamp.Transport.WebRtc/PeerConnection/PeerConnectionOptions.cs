@@ -20,6 +20,13 @@ public sealed record PeerConnectionOptions
     /// </summary>
     public IIceRandom? Random { get; init; }
 
+    /// <summary>
+    /// True (the default): SCTP and data channels run over DTLS once connected, and
+    /// <see cref="PeerConnection.ApplicationDataReceived"/> is not called. False: raw DTLS records go to
+    /// that hook and <see cref="PeerConnection.SendApplicationData"/> (for a different layer above, or tests).
+    /// </summary>
+    public bool DataChannels { get; init; } = true;
+
     /// <summary>If set, the DTLS handshake fails unless the peer's key derives this NodeId.</summary>
     public NodeId ExpectedRemoteNodeId { get; init; }
 }

@@ -36,6 +36,7 @@ namespace RtcScamp.Transport.WebRtc;
 public sealed class WebRtcUdpDriver : IAsyncDisposable
 {
     private const int DatagramBufferSize = 2048;
+    private const int SocketBufferSize = 4 * 1024 * 1024;
 
     private readonly DatagramSocket _socket;
     private readonly List<PeerConnection> _connections = [];
@@ -70,7 +71,10 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             throw new ArgumentException("Bind a specific interface address: it is signaled as the host candidate.", nameof(bind));
         }
 
-        _socket = new DatagramSocket(bind);
+        // Many connections' SCTP windows (up to 4 MiB in flight each) arrive at this one socket: a
+        // kernel buffer of the default ~208 KiB overflows in bursts and every drop costs SCTP a cwnd
+        // halving. The kernel caps the request at net.core.rmem_max / wmem_max.
+        _socket = new DatagramSocket(bind, SocketBufferSize);
         LocalEndPoint = _socket.LocalEndPoint;
     }
 
@@ -97,6 +101,12 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
     public long Now => (long)Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
 
     internal Lock Gate { get; } = new();
+
+    /// <summary>One SCTP packet being handed from an association to DTLS (used under <see cref="Gate"/>).</summary>
+    internal byte[] SctpTransmitBuffer { get; } = new byte[DatagramBufferSize];
+
+    /// <summary>One data-channel message being delivered to a handler (used under <see cref="Gate"/>).</summary>
+    internal byte[] MessageBuffer { get; } = new byte[PeerConnection.LocalMaxMessageSize];
 
     /// <summary>
     /// A new connection on this socket, authenticated by <paramref name="identity"/> (its certificate's
@@ -195,9 +205,9 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
 
     // The timer loop sleeps until _timerDeadline; wake it only when a connection now needs it sooner
     // (not on every datagram: the data path would otherwise cost a timer pass over all connections).
-    private void WakeTimerIfSooner(PeerConnection connection)
+    internal void WakeTimerIfSooner(PeerConnection connection)
     {
-        long due = connection.Agent?.PollTimeout() ?? long.MaxValue;
+        long due = connection.PollTimeout();
         if (due < _timerDeadline)
         {
             _timerDeadline = due;
@@ -209,7 +219,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
     // itself), so a DTLS record sent through the socket could not be attributed to either. Their DTLS
     // records are handed over in-process instead, to the connection paired with the sender by ICE
     // credentials (its remote ufrag is the sender's local ufrag); STUN still goes through the socket.
-    private void DeliverToSelf()
+    internal void DeliverToSelf()
     {
         if (_deliveringToSelf)
         {
@@ -270,6 +280,26 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             return false;
         }
 
+        bool any = SendDtlsDatagrams(connection);
+        while (dtls.TryPollEvent(out Dtls.DtlsEvent e))
+        {
+            any = true;
+            connection.OnDtlsEvent(e);
+        }
+
+        while (dtls.TryReceive(_plaintextBuffer, out int n))
+        {
+            any = true;
+            connection.DeliverApplicationData(_plaintextBuffer.AsSpan(0, n));
+        }
+
+        return any;
+    }
+
+    /// <summary>Sends the DTLS records the connection's endpoint has queued (nothing else is drained).</summary>
+    internal bool SendDtlsDatagrams(PeerConnection connection)
+    {
+        Dtls.DtlsEndpoint dtls = connection.DtlsLayer!;
         bool any = false;
         while (dtls.TryPollDatagram(_dtlsBuffer, out int n))
         {
@@ -289,18 +319,6 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             {
                 DroppedCount++;
             }
-        }
-
-        while (dtls.TryPollEvent(out Dtls.DtlsEvent e))
-        {
-            any = true;
-            connection.OnDtlsEvent(e);
-        }
-
-        while (dtls.TryReceive(_plaintextBuffer, out int n))
-        {
-            any = true;
-            connection.DeliverApplicationData(_plaintextBuffer.AsSpan(0, n));
         }
 
         return any;
@@ -453,15 +471,9 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
                 {
                     foreach (PeerConnection connection in _connections)
                     {
-                        IceAgent? agent = connection.Agent;
-                        if (agent is null)
+                        if (connection.PollTimeout() <= now)
                         {
-                            continue;
-                        }
-
-                        if (agent.PollTimeout() <= now)
-                        {
-                            agent.HandleTimeout(now);
+                            connection.HandleTimeout(now); // ICE and SCTP timers
                             bool progress = true;
                             while (progress)
                             {
@@ -470,7 +482,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
                             }
                         }
 
-                        next = Math.Min(next, agent.PollTimeout());
+                        next = Math.Min(next, connection.PollTimeout());
                     }
                 }
                 finally

@@ -23,12 +23,21 @@ internal sealed class DatagramSocket : IDisposable
 
     private readonly Socket _socket;
 
-    /// <summary>Binds a UDP socket to <paramref name="bind"/> (port 0 picks one).</summary>
-    public DatagramSocket(IPEndPoint bind)
+    /// <summary>
+    /// Binds a UDP socket to <paramref name="bind"/> (port 0 picks one). A positive
+    /// <paramref name="kernelBufferSize"/> asks the kernel for send and receive buffers of that size.
+    /// </summary>
+    public DatagramSocket(IPEndPoint bind, int kernelBufferSize = 0)
     {
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            if (kernelBufferSize > 0)
+            {
+                _socket.ReceiveBufferSize = kernelBufferSize;
+                _socket.SendBufferSize = kernelBufferSize;
+            }
+
             _socket.Bind(bind);
         }
         catch

@@ -119,8 +119,8 @@ public sealed class PeerConnectionTests
     {
         await using var a = new WebRtcUdpDriver(s_loopback);
         await using var b = new WebRtcUdpDriver(s_loopback);
-        PeerConnection offerer = a.CreatePeerConnection(s_alice);
-        PeerConnection answerer = b.CreatePeerConnection(s_bob);
+        PeerConnection offerer = a.CreatePeerConnection(s_alice, s_raw);
+        PeerConnection answerer = b.CreatePeerConnection(s_bob, s_raw);
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var sentFromHandler = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         offerer.ApplicationDataReceived = (_, data) => received.TrySetResult(System.Text.Encoding.ASCII.GetString(data));
@@ -302,10 +302,13 @@ public sealed class PeerConnectionTests
         Assert.Throws<ArgumentException>(() => new WebRtcUdpDriver(new IPEndPoint(IPAddress.Any, 0)));
     }
 
+    // Raw DTLS records (no SCTP above): these tests look at the application-data hook itself.
+    private static readonly PeerConnectionOptions s_raw = new() { DataChannels = false };
+
     internal static async Task<(PeerConnection Offerer, PeerConnection Answerer)> ConnectAsync(WebRtcUdpDriver a, WebRtcUdpDriver b)
     {
-        PeerConnection offerer = a.CreatePeerConnection(s_alice);
-        PeerConnection answerer = b.CreatePeerConnection(s_bob);
+        PeerConnection offerer = a.CreatePeerConnection(s_alice, s_raw);
+        PeerConnection answerer = b.CreatePeerConnection(s_bob, s_raw);
         var up = new[] { Outcome.Watch(offerer).Task, Outcome.Watch(answerer).Task };
         Assert.True(answerer.TryAcceptOffer(offerer.CreateOffer(), out string? answer, out string error), error);
         Assert.True(offerer.TryAcceptAnswer(answer, out error), error);
