@@ -77,6 +77,9 @@ internal struct PeerTable
 
     public readonly int Count => _count;
 
+    /// <summary>The backing array (null while empty), for a simulator's cache prefetch only.</summary>
+    internal readonly Peer[]? Storage => _items;
+
     public readonly ref Peer this[int slot] => ref _items![slot];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

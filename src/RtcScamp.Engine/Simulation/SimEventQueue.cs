@@ -85,6 +85,17 @@ public sealed class SimEventQueue
     /// <summary>Time of the earliest event; only valid when <see cref="Count"/> &gt; 0.</summary>
     public long PeekTime => _heap[0].Time;
 
+    /// <summary>Receiving node of the earliest event, or -1 when empty.</summary>
+    internal int PeekTo => _count > 0 ? _heap[0].To : -1;
+
+    /// <summary>Receiving node of the second earliest event as of now (a later push may overtake it), or -1.</summary>
+    internal int PeekSecondTo => _count switch
+    {
+        < 2 => -1,
+        2 => _heap[1].To,
+        _ => Less(_heap[2], _heap[1]) ? _heap[2].To : _heap[1].To,
+    };
+
     /// <summary>Schedules an event (its <see cref="SimEvent.Sequence"/> is assigned here).</summary>
     public void Push(SimEvent e)
     {
