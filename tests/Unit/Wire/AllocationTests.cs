@@ -75,13 +75,13 @@ public class AllocationTests
             Round();
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Iterations; i++)
+        long allocated = AllocationProbe.MinAllocatedBytes(() =>
         {
-            Round();
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            for (int i = 0; i < Iterations; i++)
+            {
+                Round();
+            }
+        });
         Assert.Equal(0, allocated);
         Assert.True(checksum > 0);
     }
