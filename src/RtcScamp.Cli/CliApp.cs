@@ -102,7 +102,8 @@ internal static class CliApp
         w.WriteLine("commands:");
         foreach (CliCommand c in Commands.Where(c => group is null || c.Path[0] == group))
         {
-            w.WriteLine($"  {c.Usage,-36} {c.Summary}");
+            // A usage too long for the column gets its summary on the next line, aligned.
+            w.WriteLine(c.Usage.Length <= 36 ? $"  {c.Usage,-36} {c.Summary}" : $"  {c.Usage}\n  {string.Empty,-36} {c.Summary}");
         }
 
         w.WriteLine();
