@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using RtcScamp.Transport.WebRtc.Sctp;
+using RtcScamp.Tests;
 
 namespace RtcScamp.Bench.Sctp;
 
@@ -14,40 +14,20 @@ public class SctpThroughputBenchmarks
 {
     private const int BatchBytes = 1024 * 1024;
 
-    private SctpAssociation _a = null!;
-    private SctpAssociation _b = null!;
-    private readonly byte[] _packet = new byte[1500];
-    private readonly byte[] _read = new byte[256 * 1024];
+    private SctpInMemoryPair _pair = null!;
     private byte[] _message1K = null!;
     private byte[] _message64K = null!;
-    private long _now;
-    private int _delivered;
 
     [GlobalSetup]
     public void Setup()
     {
-        _a = Create(1);
-        _b = Create(2);
-        _a.Connect(0);
-        _b.Connect(0);
-        while (_a.State != SctpAssociationState.Established || _b.State != SctpAssociationState.Established)
-        {
-            Shuttle();
-        }
-
+        _pair = new SctpInMemoryPair();
         _message1K = new byte[1024];
         _message64K = new byte[64 * 1024];
         new Random(1).NextBytes(_message64K);
         _message64K.AsSpan(0, 1024).CopyTo(_message1K);
         Run(_message64K, 64);
         Run(_message1K, 4096);
-    }
-
-    private static SctpAssociation Create(byte seed)
-    {
-        var bytes = new byte[32];
-        Array.Fill(bytes, seed);
-        return new SctpAssociation(new SctpAssociationOptions(), bytes);
     }
 
     [Benchmark(OperationsPerInvoke = BatchBytes / (64 * 1024))]
@@ -58,59 +38,7 @@ public class SctpThroughputBenchmarks
 
     private int Run(byte[] message, int count)
     {
-        int target = _delivered + count;
-        for (int i = 0; i < count; i++)
-        {
-            if (_a.Send(1, 53, message) != SctpSendResult.Ok)
-            {
-                throw new InvalidOperationException("send refused");
-            }
-        }
-
-        while (_delivered < target || _a.BufferedAmount > 0)
-        {
-            Shuttle();
-        }
-
-        return _delivered;
-    }
-
-    private void Shuttle()
-    {
-        _now++;
-        bool moved = Move(_a, _b);
-        while (_b.PollEvent(out SctpEvent ev))
-        {
-            if (ev.Kind == SctpEventKind.Message)
-            {
-                _b.ReadMessage(_read);
-                _delivered++;
-            }
-        }
-
-        moved |= Move(_b, _a);
-        while (_a.PollEvent(out _))
-        {
-        }
-
-        if (!moved)
-        {
-            _now = Math.Max(_now, Math.Min(_a.PollTimeout(), _b.PollTimeout()));
-            _a.HandleTimeout(_now);
-            _b.HandleTimeout(_now);
-        }
-    }
-
-    private bool Move(SctpAssociation from, SctpAssociation to)
-    {
-        bool any = false;
-        int n;
-        while ((n = from.PollTransmit(_packet, _now)) > 0)
-        {
-            to.HandlePacket(_packet.AsSpan(0, n), _now);
-            any = true;
-        }
-
-        return any;
+        _pair.Transfer(message, count);
+        return _pair.Delivered;
     }
 }
