@@ -299,9 +299,11 @@ public sealed partial class ScampNode
                 break;
             case MessageType.Remove:
                 OnRemove(slot, message.AsRemove());
+                RejoinIfViewEmptied(now);
                 break;
             case MessageType.Unsubscribe:
                 OnUnsubscribe(slot, message.AsUnsubscribe());
+                RejoinIfViewEmptied(now);
                 break;
             case MessageType.Signal:
                 OnSignal(slot, message);

@@ -123,6 +123,32 @@ public sealed partial class ScampNode
         Send(slot, new Subscribe(_id, _options.WalkBudget, flags, AsSequence(LocalContact), new NodeRoute(route)));
     }
 
+    /// <summary>
+    /// A peer took this node's last out-arc (a leaver among whose last c+1 in-neighbours it was, or a lease release):
+    /// rejoin now, while the peer that did it still lingers connected, instead of after k·H of an empty view, when
+    /// the node may have no connection left to rejoin through. A replacement arc still connecting counts as a view
+    /// (if it fails, the empty-view rule in <see cref="Tick"/> rejoins).
+    /// </summary>
+    private void RejoinIfViewEmptied(long now)
+    {
+        if (_pvCount != 0 || _state != NodeState.Member || _awaitingContact)
+        {
+            return;
+        }
+
+        for (int slot = 0; slot < _peers.Count; slot++)
+        {
+            if (_peers[slot].Has(PeerFlags.PendingOut))
+            {
+                return;
+            }
+        }
+
+        _emptyViewTicks = 0;
+        _counters.EmptyViewRejoins++;
+        Resubscribe(SubscribeFlags.None, now);
+    }
+
     /// <summary>Resubscribes through a random PartialView member (else an InView member, else any connected peer).</summary>
     private void Resubscribe(SubscribeFlags flags, long now)
     {

@@ -31,9 +31,30 @@ public class OverlayProperties
         });
 
     /// <summary>
-    /// Graceful leaves can disconnect a SCAMP overlay: the last c+1 in-neighbours of a leaver just drop their arc
-    /// (paper §4.2), so a small overlay can split, and nothing in SCAMP merges parts again. Connectivity after leaves
-    /// holds with high probability, not always; this measures the probability over random schedules.
+    /// After joins and graceful leaves nobody is cut off: once quiet, every live member has an out-arc (it can
+    /// broadcast) and an in-arc (it hears broadcasts). A node whose last out-arc a leaver drops rejoins at once
+    /// through a peer still connected (the leaver lingers for that); one left without in-arcs resubscribes.
+    /// </summary>
+    [Property(MaxTest = 120)]
+    public Property No_live_node_is_cut_off_after_any_schedule_of_joins_and_graceful_leaves() =>
+        Prop.ForAll(Schedules.Arbitrary(maxOps: 150, joins: 5, leaves: 2, crashes: 0, broadcasts: 0, waits: 1), schedule =>
+        {
+            var run = new ScheduleRun(Schedules.Options, schedule.Seed).Execute(schedule.Ops, stepGap: 1000);
+            bool quiet = run.RunQuiet();
+            SimNetwork net = run.Network;
+            // A node alone (no join yet) has no arcs by definition; it is not cut off from anyone.
+            bool alone = OverlayAnalysis.CountAlive(net) < 2;
+            string cutOff = string.Join(' ', Enumerable.Range(0, net.Count)
+                .Where(i => !alone && net.IsAlive(i) && (net[i].PartialViewCount == 0 || net[i].InViewCount == 0))
+                .Select(i => $"{i}(pv={net[i].PartialViewCount},iv={net[i].InViewCount},state={net[i].State})"));
+            return (quiet && cutOff.Length == 0).Label($"quiet={quiet} cut off: {cutOff}; {Views(net)}; {schedule}");
+        });
+
+    /// <summary>
+    /// Strong connectivity after graceful leaves holds with high probability, not always, and cannot be guaranteed
+    /// together with the paper's arc count (docs/engine.md, "Leaves and connectivity"): the last c+1 in-neighbours
+    /// of a leaver drop their arc, and when one of them had its only path to part of the overlay through the
+    /// leaver, that part is no longer reachable from it. This measures the probability over random schedules.
     /// </summary>
     [Fact]
     public void Overlay_stays_strongly_connected_after_joins_and_graceful_leaves_in_nearly_every_schedule()
@@ -56,7 +77,7 @@ public class OverlayProperties
             }
         }
 
-        Assert.True(connected * 10 >= schedules.Length * 9, $"{connected}/{schedules.Length} strongly connected; failures: {string.Join(", ", failures)}");
+        Assert.True(connected * 100 >= schedules.Length * 93, $"{connected}/{schedules.Length} strongly connected; failures: {string.Join(", ", failures)}");
     }
 
     private static string Views(SimNetwork net) =>
@@ -76,7 +97,8 @@ public class OverlayProperties
     public Property Unsubscription_removes_the_leavers_arcs_and_adds_l_prime_minus_c_minus_1_replacements() =>
         Prop.ForAll(Gen.Choose(0, int.MaxValue).SelectMany(seed => Gen.Choose(3, 40).SelectMany(size => Gen.Choose(0, 1000).Select(pick => (seed, size, pick)))).ToArbitrary(), t =>
         {
-            // No heartbeats: no repair mechanism may add arcs, so the count is exactly the paper's.
+            // No heartbeats: no timer-driven repair may add arcs, so the count is exactly the paper's, except that an
+            // in-neighbour left with no out-arc at all rejoins at once (a new join, which adds arcs of its own).
             ScampOptions options = Schedules.Options with { HeartbeatPeriod = 0, C = 1 + (t.seed % 2) };
             var run = new ScheduleRun(options, (ulong)t.seed);
             var joins = Enumerable.Range(0, t.size).Select(i => new Op(OpKind.Join, i * 7919, 0)).ToArray();
@@ -89,24 +111,32 @@ public class OverlayProperties
             var iv = new NodeId[l.InViewCount];
             l.CopyPartialView(pv);
             l.CopyInView(iv);
-            int replacements = 0;
-            for (int k = 0; k < iv.Length - options.C - 1 && pv.Length > 0; k++)
+            int replacements = 0, emptied = 0;
+            for (int k = 0; k < iv.Length; k++)
             {
-                NodeId r = pv[k % pv.Length];
-                if (r != iv[k] && !net[net.IndexOf(iv[k])].IsInPartialView(r))
+                ScampNode j = net[net.IndexOf(iv[k])];
+                bool replaced = false;
+                if (k < iv.Length - options.C - 1 && pv.Length > 0)
                 {
-                    replacements++;
+                    NodeId r = pv[k % pv.Length];
+                    replaced = r != iv[k] && !j.IsInPartialView(r);
+                    replacements += replaced ? 1 : 0;
                 }
+
+                emptied += !replaced && j.PartialViewCount == 1 ? 1 : 0;
             }
 
+            long rejoinsBefore = Enumerable.Range(0, net.Count).Sum(i => net[i].Counters.EmptyViewRejoins);
             long before = OverlayAnalysis.CountArcs(net);
             net.Leave(leaver);
             run.RunQuiet();
             long after = OverlayAnalysis.CountArcs(net);
+            long rejoins = Enumerable.Range(0, net.Count).Sum(i => net[i].Counters.EmptyViewRejoins) - rejoinsBefore;
             long expected = before - pv.Length - iv.Length + replacements;
             string? violation = OverlayAnalysis.FindViewViolation(net, checkSymmetry: true);
-            return (after == expected && violation is null)
-                .Label($"before={before} ℓ={pv.Length} ℓ′={iv.Length} replacements={replacements} after={after} expected={expected} {violation}");
+            bool count = emptied == 0 ? after == expected : after > expected;
+            return (count && rejoins == emptied && violation is null)
+                .Label($"before={before} ℓ={pv.Length} ℓ′={iv.Length} replacements={replacements} emptied={emptied} rejoins={rejoins} after={after} expected={expected} {violation}");
         });
 
     private static string Show(SimNetwork net, int i)

@@ -241,12 +241,45 @@ public class MembershipRuleTests
     public void Replacement_by_self_or_an_existing_member_is_skipped()
     {
         ScampNode node = Make();
-        GivePartialView(node, N(5), N(6));
+        GivePartialView(node, N(5), N(6), N(8));
         node.HandleMessage(N(5), new Unsubscribe(N(5), N(6), default), 0);
         node.HandleMessage(N(6), new Unsubscribe(N(6), N(0), default), 0);
         Assert.Empty(Drain(node));
         Assert.Equal(2, node.Counters.ReplacementsSkipped);
-        Assert.Equal(0, node.PartialViewCount);
+        Assert.Equal(1, node.PartialViewCount);
+    }
+
+    [Fact]
+    public void Losing_the_last_out_arc_to_a_leaver_rejoins_at_once_through_a_peer_still_connected()
+    {
+        ScampNode node = Make(Quiet);
+        GivePartialView(node, N(5));
+        GiveInView(node, N(6));
+        node.HandleMessage(N(5), new Unsubscribe(N(5), NodeId.None, default), 0);
+        NodeOutput o = Assert.Single(Drain(node));
+        Assert.Equal((OutputKind.Send, N(6)), (o.Kind, o.Peer));
+        Subscribe s = o.Message.AsSubscribe();
+        Assert.Equal((N(0), SubscribeFlags.None), (s.Subscriber, s.Flags));
+        Assert.Equal(1, node.Counters.EmptyViewRejoins);
+
+        // With no InView either, the rejoin goes through the leaver itself, which lingers connected and hands it on.
+        ScampNode alone = Make(Quiet);
+        GivePartialView(alone, N(5));
+        alone.HandleMessage(N(5), new Unsubscribe(N(5), NodeId.None, default), 0);
+        NodeOutput viaLeaver = Assert.Single(Drain(alone));
+        Assert.Equal(N(5), viaLeaver.Peer);
+        Assert.Equal(MessageType.Subscribe, viaLeaver.Message.Type);
+    }
+
+    [Fact]
+    public void Losing_the_last_out_arc_to_a_lease_release_rejoins_at_once()
+    {
+        ScampNode node = Make(Quiet);
+        GivePartialView(node, N(5));
+        node.HandleMessage(N(5), new Remove(RemoveArc.ReceiverToSender), 0);
+        NodeOutput o = Assert.Single(Drain(node));
+        Assert.Equal((N(5), MessageType.Subscribe), (o.Peer, o.Message.Type));
+        Assert.Equal(SubscribeFlags.None, o.Message.AsSubscribe().Flags);
     }
 
     [Fact]
