@@ -16,10 +16,11 @@ namespace RtcScamp.Bench.DataChannels;
 /// Needs Linux, root, `ip` and /usr/bin/chromium.
 /// </summary>
 /// <remarks>
-/// Why an earlier in-page attempt never opened its channel: without a default route the namespace
-/// looks offline to Chromium, which then gathers no host candidate at all (its ICE fails with no
-/// pairs). <see cref="RtcScamp.Interop.TestNetwork"/> adds the default route via the host end (and
-/// brings `lo` up, which the self-pairing needs), so the baseline connects.
+/// Why an earlier in-page attempt never opened its channel: its namespace had no default route, and
+/// then Chromium signals no candidate at all (its only local candidates sit on 0.0.0.0/:: ports; the
+/// address it signals comes from the default route), so ICE has no pair.
+/// <see cref="RtcScamp.Interop.TestNetwork"/> adds the default route via the host end and brings `lo`
+/// up (the pair is the veth address with itself, delivered through `lo`), so the baseline connects.
 /// </remarks>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class ChromiumToChromiumThroughputBenchmark
