@@ -36,13 +36,13 @@ internal static class ChromiumStreaming
         """;
 
     /// <summary>
-    /// The receiving page's counterpart of our C# receiver: every channel the peer opens counts the
-    /// bytes of each message and answers "done" when <c>total</c> have arrived, then counts afresh.
+    /// The receiving page's counterpart of our C# receiver: <c>countAndReply(ch)</c> counts the bytes of
+    /// each message on <c>ch</c> and answers "done" when <c>total</c> have arrived, then counts afresh;
+    /// <c>receive(pc)</c> does so for every channel the peer opens.
     /// </summary>
     public const string Receiver = """
         total => {
-          window.receive = pc => pc.ondatachannel = e => {
-            const ch = e.channel;
+          window.countAndReply = ch => {
             ch.binaryType = 'arraybuffer';
             let got = 0;
             ch.onmessage = m => {
@@ -50,6 +50,7 @@ internal static class ChromiumStreaming
               if (got === total) { got = 0; ch.send('done'); }
             };
           };
+          window.receive = pc => pc.ondatachannel = e => countAndReply(e.channel);
         }
         """;
 
