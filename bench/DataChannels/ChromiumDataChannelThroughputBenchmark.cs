@@ -1,6 +1,8 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
 using Microsoft.Playwright;
 using RtcScamp.Bench.Browser;
 using RtcScamp.Bench.PeerConnections;
@@ -16,11 +18,28 @@ namespace RtcScamp.Bench.DataChannels;
 /// (pauses above 4 MiB bufferedAmount, resumes at bufferedamountlow, threshold 1 MiB); the receiver
 /// counts bytes and answers "done" on the channel; one op = the page's promise from first send to
 /// "done". MB/s = 20 / mean in seconds. <see cref="ChromiumToChromiumThroughputBenchmark"/> is the
-/// Chromium↔Chromium baseline measured the same way. Needs Linux, root, `ip` and /usr/bin/chromium.
+/// Chromium↔Chromium baseline measured the same way. Two jobs: the stack as shipped, and the same with
+/// <see cref="InlineSocketCompletions"/> (diagnostic: how much the thread-pool hop in our receive path
+/// costs). Needs Linux, root, `ip` and /usr/bin/chromium.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[MemoryDiagnoser]
+[Config(typeof(InlineSocketCompletions))]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5, id: "AsShipped")]
 public class ChromiumDataChannelThroughputBenchmark
 {
+    /// <summary>
+    /// The same job with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1: .NET runs socket continuations
+    /// on its socket engine thread, so our receive loop never waits for a thread-pool worker (and idle
+    /// workers do not spin) when the socket runs dry.
+    /// </summary>
+    public sealed class InlineSocketCompletions : ManualConfig
+    {
+        public InlineSocketCompletions() => AddJob(Job.Default
+            .WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5)
+            .WithEnvironmentVariables(new EnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1"))
+            .WithId("InlineCompletions"));
+    }
+
     private readonly NodeIdentity _identity = NodeIdentity.Generate();
     private ChromiumInNamespace? _chromium;
     private IPage? _page;
