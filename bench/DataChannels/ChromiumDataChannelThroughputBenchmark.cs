@@ -1,6 +1,8 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
 using Microsoft.Playwright;
 using RtcScamp.Bench.Browser;
 using RtcScamp.Bench.PeerConnections;
@@ -11,32 +13,32 @@ namespace RtcScamp.Bench.DataChannels;
 
 /// <summary>
 /// 20 MB over one reliable ordered data channel from Chromium to our PeerConnection (Chromium in a
-/// network namespace joined by a veth pair, as in tests/Interop). (A Chromium↔Chromium baseline with
-/// two RTCPeerConnections in the page did not connect inside the namespace; not measured here.) The page sends 64 KiB messages under flow control (pauses above 4 MiB
-/// bufferedAmount, resumes at bufferedamountlow, threshold 1 MiB); the receiver counts bytes and
-/// answers "done" on the channel; one op = the page's promise from first send to "done".
-/// MB/s = 20 / mean in seconds. Needs Linux, root, `ip` and /usr/bin/chromium.
+/// network namespace joined by a veth pair, as in tests/Interop). The page runs
+/// <see cref="ChromiumStreaming.Sender"/>: <see cref="MessageSize"/>-byte messages under flow control
+/// (pauses above 4 MiB bufferedAmount, resumes at bufferedamountlow, threshold 1 MiB); the receiver
+/// counts bytes and answers "done" on the channel; one op = the page's promise from first send to
+/// "done". MB/s = 20 / mean in seconds. <see cref="ChromiumToChromiumThroughputBenchmark"/> is the
+/// Chromium↔Chromium baseline measured the same way. Two jobs: the stack as shipped, and the same with
+/// <see cref="InlineSocketCompletions"/> (diagnostic: how much the thread-pool hop in our receive path
+/// costs). Needs Linux, root, `ip` and /usr/bin/chromium.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[MemoryDiagnoser]
+[Config(typeof(InlineSocketCompletions))]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5, id: "AsShipped")]
 public class ChromiumDataChannelThroughputBenchmark
 {
-    private const int Total = 20 * 1000 * 1000;
-
-    private const string Sender = """
-        window.stream = (dc, total) => new Promise(resolve => {
-          const chunk = new Uint8Array(65536);
-          for (let i = 0; i < chunk.length; i++) chunk[i] = Math.imul(i, 0x9E3779B1) >>> 24;
-          dc.bufferedAmountLowThreshold = 1 << 20;
-          dc.onmessage = e => { if (e.data === 'done') resolve(); };
-          (async () => {
-            for (let off = 0; off < total;) {
-              if (dc.bufferedAmount > (4 << 20)) await new Promise(r => dc.onbufferedamountlow = r);
-              const n = Math.min(chunk.length, total - off);
-              dc.send(n === chunk.length ? chunk : chunk.subarray(0, n)); off += n;
-            }
-          })();
-        });
-        """;
+    /// <summary>
+    /// The same job with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1: .NET runs socket continuations
+    /// on its socket engine thread, so our receive loop never waits for a thread-pool worker (and idle
+    /// workers do not spin) when the socket runs dry.
+    /// </summary>
+    public sealed class InlineSocketCompletions : ManualConfig
+    {
+        public InlineSocketCompletions() => AddJob(Job.Default
+            .WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5)
+            .WithEnvironmentVariables(new EnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1"))
+            .WithId("InlineCompletions"));
+    }
 
     private readonly NodeIdentity _identity = NodeIdentity.Generate();
     private ChromiumInNamespace? _chromium;
@@ -44,12 +46,16 @@ public class ChromiumDataChannelThroughputBenchmark
     private WebRtcUdpDriver? _driver;
     private long _received;
 
+    /// <summary>Bytes per <c>send</c> call in the page.</summary>
+    [Params(1024, 65536)]
+    public int MessageSize { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         _chromium = ChromiumInNamespace.Start("d");
         _page = _chromium.Browser.NewPageAsync().GetAwaiter().GetResult();
-        _page.EvaluateAsync("() => { " + Sender + " }").GetAwaiter().GetResult();
+        _page.EvaluateAsync(ChromiumStreaming.Sender).GetAwaiter().GetResult();
         _driver = new WebRtcUdpDriver(new IPEndPoint(IPAddress.Parse(_chromium.HostAddress), 0));
         ConnectAsync().GetAwaiter().GetResult();
     }
@@ -62,7 +68,8 @@ public class ChromiumDataChannelThroughputBenchmark
     }
 
     [Benchmark]
-    public Task ChromiumToDotnet20MB() => _page!.EvaluateAsync("total => stream(toDotnet, total)", Total);
+    public Task ChromiumToDotnet20MB() =>
+        _page!.EvaluateAsync("size => stream(toDotnet, " + ChromiumStreaming.Total + ", size)", MessageSize);
 
     private async Task ConnectAsync()
     {
@@ -71,7 +78,7 @@ public class ChromiumDataChannelThroughputBenchmark
         ours.IncomingDataChannel += c => c.MessageReceived += (ch, m, _) =>
         {
             _received += m.Length;
-            if (_received == Total)
+            if (_received == ChromiumStreaming.Total)
             {
                 _received = 0;
                 ch.Send("done");
