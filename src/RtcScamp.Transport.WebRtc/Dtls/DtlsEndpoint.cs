@@ -160,6 +160,27 @@ public sealed class DtlsEndpoint : IDisposable
     /// <summary>After <see cref="DtlsState.Connected"/>: true if RFC 7627 extended master secret is in use (always, since it is required).</summary>
     public bool NegotiatedExtendedMasterSecret { get; private set; }
 
+    /// <summary>
+    /// Who protects application data once connected: our own record layer with the named AEAD (the
+    /// normal case), or BouncyCastle's (a suite we do not run ourselves); <see cref="DtlsRecordProtection.None"/> before.
+    /// </summary>
+    public DtlsRecordProtection RecordProtection
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _records?.Aead switch
+                {
+                    DtlsAead.Aes128Gcm => DtlsRecordProtection.Aes128Gcm,
+                    DtlsAead.Aes256Gcm => DtlsRecordProtection.Aes256Gcm,
+                    DtlsAead.ChaCha20Poly1305 => DtlsRecordProtection.ChaCha20Poly1305,
+                    _ => _state == DtlsState.Connected ? DtlsRecordProtection.BouncyCastle : DtlsRecordProtection.None,
+                };
+            }
+        }
+    }
+
     /// <summary>Datagrams dropped before the record layer: not DTLS, too large, queue full, or after the end.</summary>
     public long DroppedDatagrams
     {
@@ -438,28 +459,7 @@ public sealed class DtlsEndpoint : IDisposable
     }
 
     /// <summary>After the handshake: true if <see cref="DtlsRecordLayer"/> protects application data, false if BouncyCastle's record layer does.</summary>
-    internal bool UsesOwnRecordLayer
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _records is not null;
-            }
-        }
-    }
-
-    /// <summary>After the handshake: the AEAD of our record layer, or <see cref="DtlsAead.None"/>.</summary>
-    internal DtlsAead RecordLayerAead
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _records?.Aead ?? DtlsAead.None;
-            }
-        }
-    }
+    internal bool UsesOwnRecordLayer => RecordProtection is not (DtlsRecordProtection.None or DtlsRecordProtection.BouncyCastle);
 
     /// <summary>Waits for the handshake thread to exit (tests, benchmarks); true if none is running.</summary>
     internal bool WaitForHandshakeThread(TimeSpan timeout)

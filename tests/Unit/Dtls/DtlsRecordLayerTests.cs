@@ -36,15 +36,15 @@ public class DtlsRecordLayerTests
         using var link = Connect(options);
 
         Assert.Equal(suite, link.Client.NegotiatedCipherSuite);
-        DtlsAead expected = suite switch
+        DtlsRecordProtection expected = suite switch
         {
-            Aes128Gcm => DtlsAead.Aes128Gcm,
-            Aes256Gcm => DtlsAead.Aes256Gcm,
-            _ => ChaCha20Poly1305.IsSupported ? DtlsAead.ChaCha20Poly1305 : DtlsAead.None,
+            Aes128Gcm => DtlsRecordProtection.Aes128Gcm,
+            Aes256Gcm => DtlsRecordProtection.Aes256Gcm,
+            _ => ChaCha20Poly1305.IsSupported ? DtlsRecordProtection.ChaCha20Poly1305 : DtlsRecordProtection.BouncyCastle,
         };
-        Assert.Equal(expected, link.Client.RecordLayerAead);
-        Assert.Equal(expected, link.Server.RecordLayerAead);
-        Assert.Equal(expected != DtlsAead.None, link.Client.UsesOwnRecordLayer);
+        Assert.Equal(expected, link.Client.RecordProtection);
+        Assert.Equal(expected, link.Server.RecordProtection);
+        Assert.Equal(expected != DtlsRecordProtection.BouncyCastle, link.Client.UsesOwnRecordLayer);
 
         AssertRoundTrips(link);
     }
