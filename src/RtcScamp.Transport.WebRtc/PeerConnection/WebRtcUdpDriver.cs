@@ -163,7 +163,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         _added.Add(connection);
         _demux.RegisterUfrag(connection.LocalUfrag, connection);
-        _receiveLoop ??= Task.Run(ReceiveLoopAsync);
+        _receiveLoop ??= StartReceiveThread();
         _timerLoop ??= Task.Run(TimerLoopAsync);
         Flush(connection);
         _wake.Release();
@@ -370,7 +370,28 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
         _retired.Clear();
     }
 
-    private Task ReceiveLoopAsync() => _socket.ReceiveLoopAsync(Receive, _stop.Token);
+    // One thread per socket (not per connection) blocks in recvfrom: a datagram wakes it directly.
+    private Task StartReceiveThread()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                _socket.ReceiveLoop(Receive, _stop.Token);
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "webrtc-udp-receive",
+        };
+        thread.Start();
+        return done.Task;
+    }
 
     private void Receive(IPEndPoint remote, ReadOnlySpan<byte> datagram)
     {
