@@ -365,7 +365,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
 
     // Two threads per socket (not per connection): the receive loop blocks in recvfrom, so a datagram
     // wakes it directly; the timer loop sleeps on a monitor, so waking it allocates nothing. The task
-    // completes when the thread ends (DisposeAsync awaits it).
+    // completes when the thread ends (DisposeAsync awaits it), faulted if a handler threw.
     private static Task StartLoopThread(Action loop, string name)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -374,10 +374,13 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
             try
             {
                 loop();
-            }
-            finally
-            {
                 done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                // An application handler threw on this loop. As with the former thread-pool loops, the
+                // loop ends and DisposeAsync rethrows it; it must not take the process down.
+                done.TrySetException(e);
             }
         })
         {

@@ -30,11 +30,12 @@ public sealed class DataChannelAllocationTests
     [InlineData(64 * 1024, 96)]
     public async Task Steady_state_messages_over_sockets_allocate_nothing_per_message(int size, int count)
     {
+        // Declared before the drivers so they outlive them: closing raises BufferedAmountLow.
+        using var arrived = new SemaphoreSlim(0);
+        using var low = new SemaphoreSlim(0);
         await using var a = new WebRtcUdpDriver(s_loopback);
         await using var b = new WebRtcUdpDriver(s_loopback);
         (PeerConnection sender, PeerConnection receiver) = await PeerDataChannelTests.ConnectAsync(a, b);
-        using var arrived = new SemaphoreSlim(0);
-        using var low = new SemaphoreSlim(0);
         long received = 0;
         long target = (long)size * count;
         receiver.IncomingDataChannel += c => c.MessageReceived += (_, m, _) =>
