@@ -422,6 +422,7 @@ public sealed class DtlsEndpoint : IDisposable
                 case DtlsState.Connected when _records is not null:
                     SealRecord(DtlsRecordLayer.Alert, [AlertLevelWarning, CloseNotify]);
                     SetState(DtlsState.Closed);
+                    ReleaseRecordLayer();
                     _events.Enqueue(new DtlsEvent(DtlsEventKind.Closed, DtlsFailureReason.None, NoAlert, default, default, byPeer: false));
                     return;
                 case DtlsState.Connected:
@@ -460,6 +461,15 @@ public sealed class DtlsEndpoint : IDisposable
 
     /// <summary>After the handshake: true if <see cref="DtlsRecordLayer"/> protects application data, false if BouncyCastle's record layer does.</summary>
     internal bool UsesOwnRecordLayer => RecordProtection is not (DtlsRecordProtection.None or DtlsRecordProtection.BouncyCastle);
+
+    /// <summary>Tests: sends an epoch-1 alert through our record layer (the association's state is not changed here); false if none.</summary>
+    internal bool SendAlert(byte level, byte description)
+    {
+        lock (_gate)
+        {
+            return _state == DtlsState.Connected && _records is not null && SealRecord(DtlsRecordLayer.Alert, [level, description]);
+        }
+    }
 
     /// <summary>Waits for the handshake thread to exit (tests, benchmarks); true if none is running.</summary>
     internal bool WaitForHandshakeThread(TimeSpan timeout)
@@ -693,6 +703,7 @@ public sealed class DtlsEndpoint : IDisposable
         {
             SealRecord(DtlsRecordLayer.Alert, [AlertLevelWarning, CloseNotify]);
             SetState(DtlsState.Closed);
+            ReleaseRecordLayer();
             _events.Enqueue(new DtlsEvent(DtlsEventKind.Closed, DtlsFailureReason.None, NoAlert, default, default, byPeer: true));
         }
     }
@@ -806,12 +817,18 @@ public sealed class DtlsEndpoint : IDisposable
         FailureReason = reason;
         FailureAlert = alert;
         SetState(DtlsState.Failed);
-        _records?.Dispose();
-        _records = null;
+        ReleaseRecordLayer();
         _events.Enqueue(new DtlsEvent(DtlsEventKind.Failed, reason, alert, default, default, byPeer: false));
     }
 
     private void SetState(DtlsState next) => _state = next;
+
+    // The association is over: free the AEAD contexts now rather than at finalization.
+    private void ReleaseRecordLayer()
+    {
+        _records?.Dispose();
+        _records = null;
+    }
 
     private void Record(DtlsNegotiated negotiated)
     {

@@ -88,6 +88,24 @@ public class DtlsRecordLayerTests
     }
 
     [Fact]
+    public void Peer_alerts_fatal_fail_and_warnings_other_than_close_notify_are_ignored()
+    {
+        using var link = Connect(new DtlsOptions());
+        Assert.True(link.Client.SendAlert(1, 100)); // warning no_renegotiation: ignored
+        link.Shuttle();
+        Assert.Equal(DtlsState.Connected, link.Server.State);
+        AssertRoundTrips(link);
+
+        Assert.True(link.Client.SendAlert(2, 40)); // fatal handshake_failure
+        link.Shuttle();
+        Assert.Equal(DtlsState.Failed, link.Server.State);
+        Assert.Equal(DtlsFailureReason.AlertReceived, link.Server.FailureReason);
+        Assert.Equal(40, link.Server.FailureAlert);
+        Assert.Equal(DtlsEventKind.Failed, link.ServerEvents[^1].Kind);
+        Assert.False(link.Server.Send([1]));
+    }
+
+    [Fact]
     public void Sequence_numbers_continue_after_bouncycastles_and_never_repeat_even_when_its_last_flight_is_resent()
     {
         // The server is connected (and takes over) as soon as it has sent ChangeCipherSpec + Finished.
