@@ -22,9 +22,18 @@ namespace RtcScamp.Transport.WebRtc.Dtls;
 /// exits.
 /// </para>
 /// <para>
-/// In steady state there is no thread: <see cref="Send"/> encrypts on the caller's thread, and
-/// <see cref="HandleDatagram"/> decrypts on the caller's thread by parking the datagram in a one-slot
-/// mailbox and calling BouncyCastle's <c>DtlsTransport.Receive(buffer, waitMillis: 1)</c>. That call
+/// In steady state there is no thread, and no BouncyCastle on the data path: once the handshake is
+/// done, <see cref="DtlsRecordLayer"/> (our own epoch-1 record layer, keys derived from BouncyCastle's
+/// master secret and checked against both Finished records) seals in <see cref="Send"/> and opens in
+/// <see cref="HandleDatagram"/>, on the caller's thread, allocating nothing. Sequence numbers continue
+/// after BouncyCastle's, and any epoch-1 record BouncyCastle still writes (its last flight resent, an
+/// alert) is re-protected under our next number, so no nonce repeats. Handshake and
+/// change_cipher_spec records that arrive after the takeover go to BouncyCastle as before (for a
+/// suite our layer does not run, everything does; see docs/webrtc-dtls.md).
+/// </para>
+/// <para>
+/// BouncyCastle's path parks the datagram in a one-slot mailbox and calls
+/// <c>DtlsTransport.Receive(buffer, waitMillis: 1)</c>. That call
 /// cannot be made non-blocking by its arguments (<c>waitMillis</c> 0 means "forever", and it loops
 /// until a record yields application data or the wait expires). The mailbox therefore ends the loop
 /// itself: on the second pull within one call it throws a pre-built <c>TlsFatalAlert(bad_record_mac)</c>,
