@@ -21,7 +21,9 @@ internal sealed class DatagramSocket : IDisposable
     /// <summary>Receive buffer size: larger than any datagram the WebRTC layers send or accept.</summary>
     public const int ReceiveBufferSize = 2048;
 
-    private const int StopCheckMilliseconds = 500;
+    // Only a backstop: disposing the socket wakes a blocked recvfrom at once (tested). Each expiry costs
+    // a SocketException on an idle socket, so it is not short.
+    private const int StopCheckMilliseconds = 2000;
 
     private readonly Socket _socket;
 

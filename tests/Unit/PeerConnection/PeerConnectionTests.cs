@@ -306,7 +306,7 @@ public sealed class PeerConnectionTests
     public async Task Dispose_wakes_the_blocked_receive_thread_at_once()
     {
         // The receive thread blocks in recvfrom; closing the socket must end it now, not after the
-        // receive timeout (500 ms) that only backs it up.
+        // receive timeout (2 s) that only backs it up.
         // A connection with no peer: nothing will ever arrive, so only closing the socket can wake it.
         await using var a = new WebRtcUdpDriver(s_loopback);
         a.CreatePeerConnection(s_alice).CreateOffer();
