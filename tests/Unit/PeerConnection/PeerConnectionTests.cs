@@ -313,7 +313,7 @@ public sealed class PeerConnectionTests
         await Task.Delay(100, TestContext.Current.CancellationToken); // the receive thread is blocked now
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await a.DisposeAsync();
-        Assert.InRange(watch.ElapsedMilliseconds, 0, 400);
+        Assert.InRange(watch.ElapsedMilliseconds, 0, 1500); // well under the 2 s backstop, with room for a loaded machine
     }
 
     // Raw DTLS records (no SCTP above): these tests look at the application-data hook itself.
