@@ -6,10 +6,10 @@ namespace RtcScamp.Bench.Dtls;
 /// <summary>A client and a server endpoint whose datagrams the caller shuttles in memory (no sockets).</summary>
 internal sealed class InMemoryDtlsPair
 {
-    public InMemoryDtlsPair(NodeIdentity clientIdentity, NodeIdentity serverIdentity, Action signal)
+    public InMemoryDtlsPair(NodeIdentity clientIdentity, NodeIdentity serverIdentity, Action signal, DtlsOptions? options = null)
     {
-        Client = new DtlsEndpoint(clientIdentity, DtlsRole.Client, serverIdentity.Fingerprint);
-        Server = new DtlsEndpoint(serverIdentity, DtlsRole.Server, clientIdentity.Fingerprint);
+        Client = new DtlsEndpoint(clientIdentity, DtlsRole.Client, serverIdentity.Fingerprint, options);
+        Server = new DtlsEndpoint(serverIdentity, DtlsRole.Server, clientIdentity.Fingerprint, options);
         Client.OutputAvailable = signal;
         Server.OutputAvailable = signal;
     }

@@ -317,6 +317,7 @@ public sealed class ChromiumDataChannelTests(ChromiumFixture chromium)
         Assert.True(BrowserSdp.TryExpand(answer, out string? answerSdp, out error, mid!), error);
         await page.EvaluateAsync("sdp => pc.setRemoteDescription({ type: 'answer', sdp })", answerSdp);
         await connected.WaitAsync(s_wait, TestContext.Current.CancellationToken);
+        AssertOwnRecordLayer(ours);
     }
 
     /// <summary>We offer, Chromium answers (echoing every channel we open); both connected.</summary>
@@ -337,8 +338,17 @@ public sealed class ChromiumDataChannelTests(ChromiumFixture chromium)
         Assert.True(BrowserSdp.TryCompact(sdp, out string? answer, out _, out error), error);
         Assert.True(ours.TryAcceptAnswer(answer, out error), error);
         await connected.WaitAsync(s_wait, TestContext.Current.CancellationToken);
+        AssertOwnRecordLayer(ours);
         Assert.Equal((int)SignalingBlob.DefaultMaxMessageSize, ours.RemoteMaxMessageSize);
     }
+
+    // Every byte of these tests then goes through our DTLS record layer (System.Security.Cryptography
+    // AEAD), not BouncyCastle's: Chromium (BoringSSL) must read and write it byte-exactly.
+    private static void AssertOwnRecordLayer(PeerConnection ours) =>
+        Assert.True(
+            ours.DtlsRecordProtection is Transport.WebRtc.Dtls.DtlsRecordProtection.Aes128Gcm or Transport.WebRtc.Dtls.DtlsRecordProtection.Aes256Gcm
+                or Transport.WebRtc.Dtls.DtlsRecordProtection.ChaCha20Poly1305,
+            $"record protection {ours.DtlsRecordProtection}");
 
     private static Task Connected(PeerConnection pc)
     {

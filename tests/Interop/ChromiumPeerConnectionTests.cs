@@ -66,6 +66,7 @@ public sealed class ChromiumPeerConnectionTests(ChromiumFixture chromium)
         await AssertIdentitiesAsync(page, ours, offer);
         Assert.False(ours.IsIceControlling); // the offerer (Chromium) controls
         Assert.Equal(Transport.WebRtc.Dtls.DtlsRole.Client, ours.DtlsRole); // we answered active
+        AssertOwnRecordLayer(ours);
         AssertSelectedRemote(ours, revealHostIps);
     }
 
@@ -90,6 +91,7 @@ public sealed class ChromiumPeerConnectionTests(ChromiumFixture chromium)
         await AssertIdentitiesAsync(page, ours, answer);
         Assert.True(ours.IsIceControlling);
         Assert.Equal(Transport.WebRtc.Dtls.DtlsRole.Server, ours.DtlsRole); // Chromium answered active
+        AssertOwnRecordLayer(ours);
         AssertSelectedRemote(ours, revealHostIps);
     }
 
@@ -275,4 +277,12 @@ public sealed class ChromiumPeerConnectionTests(ChromiumFixture chromium)
     }
 
     private sealed record CertificateStat(string fingerprint, string der);
+
+    // After the handshake application data runs through our record layer (AES-GCM or ChaCha20 from
+    // System.Security.Cryptography), not BouncyCastle's: the data-channel tests then prove it byte-exact with Chromium.
+    private static void AssertOwnRecordLayer(PeerConnection ours) =>
+        Assert.True(
+            ours.DtlsRecordProtection is Transport.WebRtc.Dtls.DtlsRecordProtection.Aes128Gcm or Transport.WebRtc.Dtls.DtlsRecordProtection.Aes256Gcm
+                or Transport.WebRtc.Dtls.DtlsRecordProtection.ChaCha20Poly1305,
+            $"record protection {ours.DtlsRecordProtection}");
 }

@@ -23,6 +23,9 @@ internal sealed class DatagramQueue
 
     public int Count => _count;
 
+    /// <summary>Bytes per slot: the largest datagram it holds.</summary>
+    public int SlotSize => _slotSize;
+
     public long Dropped { get; private set; }
 
     /// <summary>Copies a datagram in; false (and counted) if full or larger than a slot.</summary>
@@ -40,6 +43,33 @@ internal sealed class DatagramQueue
         _lengths[tail] = datagram.Length;
         _count++;
         return true;
+    }
+
+    /// <summary>
+    /// Lends the next free slot (<see cref="SlotSize"/> bytes) so a datagram can be written into it in
+    /// place; <see cref="Commit"/> makes it visible, not committing leaves the slot free. False (and
+    /// counted) if full.
+    /// </summary>
+    public bool TryReserve(out Span<byte> slot)
+    {
+        if (_count == _slots.Length)
+        {
+            Dropped++;
+            slot = default;
+            return false;
+        }
+
+        int tail = (_head + _count) % _slots.Length;
+        slot = _slots[tail] ??= new byte[_slotSize];
+        return true;
+    }
+
+    /// <summary>Appends the datagram just written into the slot from <see cref="TryReserve"/>.</summary>
+    public void Commit(int length)
+    {
+        int tail = (_head + _count) % _slots.Length;
+        _lengths[tail] = length;
+        _count++;
     }
 
     /// <summary>Length of the next datagram, or -1 if empty.</summary>

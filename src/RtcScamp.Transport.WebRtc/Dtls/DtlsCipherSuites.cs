@@ -28,8 +28,8 @@ internal static class DtlsCipherSuites
     /// <summary>Shared provider; BouncyCastle's SecureRandom and BcTlsCrypto are safe to share across threads.</summary>
     public static readonly BcTlsCrypto Crypto = new();
 
-    /// <summary>The <see cref="Preferred"/> suites that <paramref name="crypto"/> supports, in preference order.</summary>
-    public static int[] Supported(TlsCrypto crypto) => TlsUtilities.GetSupportedCipherSuites(crypto, Preferred);
+    /// <summary>The <see cref="Preferred"/> suites (or <paramref name="only"/>) that <paramref name="crypto"/> supports, in preference order.</summary>
+    public static int[] Supported(TlsCrypto crypto, int[]? only = null) => TlsUtilities.GetSupportedCipherSuites(crypto, only ?? Preferred);
 
     /// <summary>Credentials signing with the identity key and presenting its certificate.</summary>
     public static TlsCredentialedSigner Credentials(TlsContext context, NodeIdentity identity)

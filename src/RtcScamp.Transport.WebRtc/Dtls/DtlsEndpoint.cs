@@ -22,9 +22,18 @@ namespace RtcScamp.Transport.WebRtc.Dtls;
 /// exits.
 /// </para>
 /// <para>
-/// In steady state there is no thread: <see cref="Send"/> encrypts on the caller's thread, and
-/// <see cref="HandleDatagram"/> decrypts on the caller's thread by parking the datagram in a one-slot
-/// mailbox and calling BouncyCastle's <c>DtlsTransport.Receive(buffer, waitMillis: 1)</c>. That call
+/// In steady state there is no thread, and no BouncyCastle on the data path: once the handshake is
+/// done, <see cref="DtlsRecordLayer"/> (our own epoch-1 record layer, keys derived from BouncyCastle's
+/// master secret and checked against both Finished records) seals in <see cref="Send"/> and opens in
+/// <see cref="HandleDatagram"/>, on the caller's thread, allocating nothing. Sequence numbers continue
+/// after BouncyCastle's, and any epoch-1 record BouncyCastle still writes (its last flight resent, an
+/// alert) is re-protected under our next number, so no nonce repeats. Handshake and
+/// change_cipher_spec records that arrive after the takeover go to BouncyCastle as before (for a
+/// suite our layer does not run, everything does; see docs/webrtc-dtls.md).
+/// </para>
+/// <para>
+/// BouncyCastle's path parks the datagram in a one-slot mailbox and calls
+/// <c>DtlsTransport.Receive(buffer, waitMillis: 1)</c>. That call
 /// cannot be made non-blocking by its arguments (<c>waitMillis</c> 0 means "forever", and it loops
 /// until a record yields application data or the wait expires). The mailbox therefore ends the loop
 /// itself: on the second pull within one call it throws a pre-built <c>TlsFatalAlert(bad_record_mac)</c>,
@@ -51,6 +60,10 @@ public sealed class DtlsEndpoint : IDisposable
     private const int DtlsRecordHeaderLength = 13;
     private const short NoAlert = -1;
     private const int HandshakeThreadStackSize = 256 * 1024;
+    private const int FinishedRecordCapacity = 128;
+    private const byte AlertLevelWarning = 1;
+    private const byte AlertLevelFatal = 2;
+    private const byte CloseNotify = 0;
 
     private static int s_liveHandshakeThreads;
     private static int s_peakHandshakeThreads;
@@ -66,6 +79,14 @@ public sealed class DtlsEndpoint : IDisposable
     private readonly TlsFatalAlert _mailboxEmpty = new(AlertDescription.bad_record_mac, "no further datagram in this call");
     private DatagramQueue? _handshakeQueue;
     private DtlsTransport? _transport;
+    private DtlsRecordLayer? _records;
+    private byte[]? _scratch;
+    private readonly byte[] _ownFinished = new byte[FinishedRecordCapacity];
+    private readonly byte[] _peerFinished = new byte[FinishedRecordCapacity];
+    private int _ownFinishedLength;
+    private int _peerFinishedLength;
+    private ulong _bouncyCastleNextSequence;
+    private long _discardedRecords;
     private byte[]? _mailbox;
     private int _mailboxLength = -1;
     private byte[]? _plaintext;
@@ -148,6 +169,27 @@ public sealed class DtlsEndpoint : IDisposable
     /// <summary>After <see cref="DtlsState.Connected"/>: true if RFC 7627 extended master secret is in use (always, since it is required).</summary>
     public bool NegotiatedExtendedMasterSecret { get; private set; }
 
+    /// <summary>
+    /// Who protects application data once connected: our own record layer with the named AEAD (the
+    /// normal case), or BouncyCastle's (a suite we do not run ourselves); <see cref="DtlsRecordProtection.None"/> before.
+    /// </summary>
+    public DtlsRecordProtection RecordProtection
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _records?.Aead switch
+                {
+                    DtlsAead.Aes128Gcm => DtlsRecordProtection.Aes128Gcm,
+                    DtlsAead.Aes256Gcm => DtlsRecordProtection.Aes256Gcm,
+                    DtlsAead.ChaCha20Poly1305 => DtlsRecordProtection.ChaCha20Poly1305,
+                    _ => _state == DtlsState.Connected ? DtlsRecordProtection.BouncyCastle : DtlsRecordProtection.None,
+                };
+            }
+        }
+    }
+
     /// <summary>Datagrams dropped before the record layer: not DTLS, too large, queue full, or after the end.</summary>
     public long DroppedDatagrams
     {
@@ -168,6 +210,22 @@ public sealed class DtlsEndpoint : IDisposable
             lock (_gate)
             {
                 return _ignoredDatagrams;
+            }
+        }
+    }
+
+    /// <summary>
+    /// After the handshake, with our record layer: records discarded inside datagrams — replayed or older
+    /// than the window, failed authentication, wrong epoch or version, truncated (RFC 6347 §4.1.2.7:
+    /// invalid records are silently discarded).
+    /// </summary>
+    public long DiscardedRecords
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _discardedRecords;
             }
         }
     }
@@ -253,10 +311,18 @@ public sealed class DtlsEndpoint : IDisposable
                     }
 
                     return;
+                case DtlsState.Connected when _records is not null:
+                    ReceiveRecords(datagram);
+                    return;
                 case DtlsState.Connected:
                     datagram.CopyTo(_mailbox);
                     _mailboxLength = datagram.Length;
-                    DecryptMailbox();
+                    if (!DecryptMailbox())
+                    {
+                        _ignoredDatagrams++;
+                    }
+
+                    AfterRecordLayerClose();
                     return;
                 default:
                     _droppedDatagrams++;
@@ -316,6 +382,11 @@ public sealed class DtlsEndpoint : IDisposable
                 ThrowTooLarge(message.Length, MaxApplicationDataSize);
             }
 
+            if (_records is not null)
+            {
+                return SealRecord(DtlsRecordLayer.ApplicationData, message);
+            }
+
             long droppedBefore = _outgoing.Dropped;
             try
             {
@@ -357,6 +428,12 @@ public sealed class DtlsEndpoint : IDisposable
                     SetState(DtlsState.Closed);
                     _events.Enqueue(new DtlsEvent(DtlsEventKind.Closed, DtlsFailureReason.None, NoAlert, default, default, byPeer: false));
                     return;
+                case DtlsState.Connected when _records is not null:
+                    SealRecord(DtlsRecordLayer.Alert, [AlertLevelWarning, CloseNotify]);
+                    SetState(DtlsState.Closed);
+                    ReleaseRecordLayer();
+                    _events.Enqueue(new DtlsEvent(DtlsEventKind.Closed, DtlsFailureReason.None, NoAlert, default, default, byPeer: false));
+                    return;
                 case DtlsState.Connected:
                     try
                     {
@@ -388,6 +465,18 @@ public sealed class DtlsEndpoint : IDisposable
             {
                 return _handshakeDatagramsRead;
             }
+        }
+    }
+
+    /// <summary>After the handshake: true if <see cref="DtlsRecordLayer"/> protects application data, false if BouncyCastle's record layer does.</summary>
+    internal bool UsesOwnRecordLayer => RecordProtection is not (DtlsRecordProtection.None or DtlsRecordProtection.BouncyCastle);
+
+    /// <summary>Tests: sends an epoch-1 alert through our record layer (the association's state is not changed here); false if none.</summary>
+    internal bool SendAlert(byte level, byte description)
+    {
+        lock (_gate)
+        {
+            return _state == DtlsState.Connected && _records is not null && SealRecord(DtlsRecordLayer.Alert, [level, description]);
         }
     }
 
@@ -426,6 +515,7 @@ public sealed class DtlsEndpoint : IDisposable
         }
 
         DtlsTransport? transport = null;
+        DtlsEpochKeys? keys = null;
         Exception? error = null;
         try
         {
@@ -434,12 +524,14 @@ public sealed class DtlsEndpoint : IDisposable
                 var client = new WebRtcDtlsClient(_identity, _pin, _options);
                 transport = new DtlsClientProtocol().Connect(client, _bridge);
                 Record(client.Negotiated);
+                keys = client.EpochKeys;
             }
             else
             {
                 var server = new WebRtcDtlsServer(_identity, _pin, _options);
                 transport = new DtlsServerProtocol().Accept(server, _bridge);
                 Record(server.Negotiated);
+                keys = server.EpochKeys;
             }
         }
         catch (Exception e)
@@ -456,7 +548,7 @@ public sealed class DtlsEndpoint : IDisposable
             {
                 if (transport is not null && _pin.Verified)
                 {
-                    EnterConnected(transport);
+                    EnterConnected(transport, keys);
                 }
                 else if (transport is not null)
                 {
@@ -480,15 +572,17 @@ public sealed class DtlsEndpoint : IDisposable
             _handshakeQueue = null;
         }
 
+        keys?.Clear();
         Interlocked.Decrement(ref s_liveHandshakeThreads);
         OutputAvailable?.Invoke();
     }
 
-    private void EnterConnected(DtlsTransport transport)
+    private void EnterConnected(DtlsTransport transport, DtlsEpochKeys? keys)
     {
         _transport = transport;
         _mailbox = new byte[_options.MaxReceiveDatagramSize];
         _plaintext = new byte[Math.Max(transport.GetReceiveLimit(), 1)];
+        TakeOverRecordLayer(keys);
         MaxApplicationDataSize = transport.GetSendLimit();
         RemoteFingerprint = _pin.RemoteFingerprint;
         RemoteNodeId = _pin.RemoteNodeId;
@@ -499,13 +593,153 @@ public sealed class DtlsEndpoint : IDisposable
         DatagramQueue pending = _handshakeQueue!;
         while (_state == DtlsState.Connected && pending.TryDequeue(_mailbox, out int length))
         {
+            if (_records is not null)
+            {
+                ReceiveRecords(_mailbox.AsSpan(0, length));
+                continue;
+            }
+
             _mailboxLength = length;
-            DecryptMailbox();
+            if (!DecryptMailbox())
+            {
+                _ignoredDatagrams++;
+            }
+
+            AfterRecordLayerClose();
         }
     }
 
-    // Lock held, state Connected, datagram in the mailbox.
-    private void DecryptMailbox()
+    // Lock held, just connected. Our record layer takes over application data when the negotiated suite
+    // is one it implements and the derived keys open both Finished records of the handshake (ours as
+    // BouncyCastle wrote it, the peer's as BouncyCastle read it): a mistake in derivation or layout shows
+    // here, and the endpoint then keeps BouncyCastle's record layer rather than talk nonsense.
+    private void TakeOverRecordLayer(DtlsEpochKeys? keys)
+    {
+        if (keys is null || _options.BouncyCastleRecordLayer || _ownFinishedLength == 0 || _peerFinishedLength == 0)
+        {
+            return;
+        }
+
+        var layer = new DtlsRecordLayer(keys, Role == DtlsRole.Client, _bouncyCastleNextSequence);
+        if (!layer.VerifyFinished(_ownFinished.AsSpan(0, _ownFinishedLength), _peerFinished.AsSpan(0, _peerFinishedLength)))
+        {
+            layer.Dispose();
+            return;
+        }
+
+        _records = layer;
+        _scratch = new byte[Math.Max(_options.MaxSendDatagramSize, _options.MaxReceiveDatagramSize)];
+    }
+
+    // Lock held, Connected, our record layer. RFC 6347 §4.1.1: a datagram may hold several records.
+    // Epoch-1 application data and alerts are ours; handshake and change_cipher_spec records (the peer
+    // retransmitting its last flight because ours was lost) are collected and handed to BouncyCastle,
+    // which resends its flight through the bridge (re-sequenced there). Anything else is discarded and
+    // counted; work is bounded by the datagram's length.
+    private void ReceiveRecords(ReadOnlySpan<byte> datagram)
+    {
+        bool yielded = false;
+        int forBouncyCastle = 0;
+        while (datagram.Length > 0 && _state == DtlsState.Connected)
+        {
+            if (!DtlsRecordLayer.TryReadHeader(datagram, out DtlsRecordHeader header)
+                || header.Length > datagram.Length - DtlsRecordLayer.HeaderLength)
+            {
+                _discardedRecords++; // truncated: the rest of the datagram cannot be framed
+                break;
+            }
+
+            ReadOnlySpan<byte> record = datagram[..(DtlsRecordLayer.HeaderLength + header.Length)];
+            datagram = datagram[record.Length..];
+            if (header.Epoch == DtlsRecordLayer.Epoch && header.ContentType == DtlsRecordLayer.ApplicationData)
+            {
+                if (_received.TryReserve(out Span<byte> slot))
+                {
+                    if (_records!.Open(record, slot, out int length) == DtlsOpenResult.Opened)
+                    {
+                        _received.Commit(length);
+                        yielded = true;
+                    }
+                    else
+                    {
+                        _discardedRecords++;
+                    }
+                }
+            }
+            else if (header.Epoch == DtlsRecordLayer.Epoch && header.ContentType == DtlsRecordLayer.Alert)
+            {
+                ReceiveAlert(record);
+            }
+            else if (header.Epoch <= DtlsRecordLayer.Epoch && header.ContentType is DtlsRecordLayer.Handshake or DtlsRecordLayer.ChangeCipherSpec)
+            {
+                record.CopyTo(_mailbox.AsSpan(forBouncyCastle));
+                forBouncyCastle += record.Length;
+            }
+            else
+            {
+                _discardedRecords++;
+            }
+        }
+
+        if (forBouncyCastle > 0 && _state == DtlsState.Connected)
+        {
+            _mailboxLength = forBouncyCastle;
+            yielded |= DecryptMailbox();
+        }
+
+        if (!yielded)
+        {
+            _ignoredDatagrams++;
+        }
+    }
+
+    // An epoch-1 alert (RFC 5246 §7.2): fatal fails the association; close_notify is answered with ours
+    // and closes it; other warnings are ignored.
+    private void ReceiveAlert(ReadOnlySpan<byte> record)
+    {
+        Span<byte> alert = stackalloc byte[2];
+        if (record.Length != _records!.Overhead + 2 || _records.Open(record, alert, out _) != DtlsOpenResult.Opened)
+        {
+            _discardedRecords++;
+            return;
+        }
+
+        if (alert[0] == AlertLevelFatal)
+        {
+            Fail(DtlsFailureReason.AlertReceived, alert[1]);
+        }
+        else if (alert[1] == CloseNotify)
+        {
+            SealRecord(DtlsRecordLayer.Alert, [AlertLevelWarning, CloseNotify]);
+            SetState(DtlsState.Closed);
+            ReleaseRecordLayer();
+            _events.Enqueue(new DtlsEvent(DtlsEventKind.Closed, DtlsFailureReason.None, NoAlert, default, default, byPeer: true));
+        }
+    }
+
+    // Lock held, our record layer: one record straight into an outgoing slot, no copy.
+    private bool SealRecord(byte contentType, ReadOnlySpan<byte> plaintext)
+    {
+        if (!_outgoing.TryReserve(out Span<byte> slot))
+        {
+            return false;
+        }
+
+        int length = _records!.Seal(contentType, plaintext, slot);
+        if (length < 0)
+        {
+            // 2^48 records sent: the sequence number must not wrap (RFC 6347 §4.1).
+            Fail(DtlsFailureReason.RecordLayerError, NoAlert);
+            return false;
+        }
+
+        _outgoing.Commit(length);
+        return true;
+    }
+
+    // Lock held, state Connected, datagram in the mailbox: BouncyCastle's record layer reads it. True if
+    // it yielded application data.
+    private bool DecryptMailbox()
     {
         bool yielded = false;
         try
@@ -525,28 +759,25 @@ public sealed class DtlsEndpoint : IDisposable
         catch (TlsFatalAlertReceived e)
         {
             Fail(DtlsFailureReason.AlertReceived, e.AlertDescription);
-            return;
         }
         catch (TlsFatalAlert e)
         {
             Fail(DtlsFailureReason.RecordLayerError, e.AlertDescription);
-            return;
         }
         catch (IOException)
         {
             Fail(DtlsFailureReason.RecordLayerError, NoAlert);
-            return;
         }
         finally
         {
             _mailboxLength = -1;
         }
 
-        if (!yielded)
-        {
-            _ignoredDatagrams++;
-        }
+        return yielded;
+    }
 
+    private void AfterRecordLayerClose()
+    {
         if (_recordLayerClosed && _state == DtlsState.Connected)
         {
             // The record layer closes itself only on the peer's close_notify (it answered with its own).
@@ -595,10 +826,18 @@ public sealed class DtlsEndpoint : IDisposable
         FailureReason = reason;
         FailureAlert = alert;
         SetState(DtlsState.Failed);
+        ReleaseRecordLayer();
         _events.Enqueue(new DtlsEvent(DtlsEventKind.Failed, reason, alert, default, default, byPeer: false));
     }
 
     private void SetState(DtlsState next) => _state = next;
+
+    // The association is over: free the AEAD contexts now rather than at finalization.
+    private void ReleaseRecordLayer()
+    {
+        _records?.Dispose();
+        _records = null;
+    }
 
     private void Record(DtlsNegotiated negotiated)
     {
@@ -648,6 +887,7 @@ public sealed class DtlsEndpoint : IDisposable
                 if (queue.TryDequeue(buffer, out int received))
                 {
                     _handshakeDatagramsRead++;
+                    KeepFinished(buffer[..received], _peerFinished, ref _peerFinishedLength);
                     return received;
                 }
 
@@ -668,13 +908,77 @@ public sealed class DtlsEndpoint : IDisposable
         bool fromHandshakeThread;
         lock (_gate)
         {
-            _outgoing.TryEnqueue(datagram);
             fromHandshakeThread = Environment.CurrentManagedThreadId == _handshakeThreadId;
+            if (_records is not null)
+            {
+                SendAfterTakeover(datagram);
+            }
+            else
+            {
+                if (_transport is null)
+                {
+                    TrackHandshakeRecords(datagram);
+                }
+
+                _outgoing.TryEnqueue(datagram);
+            }
         }
 
         if (fromHandshakeThread)
         {
             OutputAvailable?.Invoke();
+        }
+    }
+
+    // Handshake: BouncyCastle sends one record per datagram. Remember the highest epoch-1 sequence
+    // number it used (our record layer continues after it) and its Finished record (the key check).
+    private void TrackHandshakeRecords(ReadOnlySpan<byte> datagram)
+    {
+        KeepFinished(datagram, _ownFinished, ref _ownFinishedLength);
+        while (DtlsRecordLayer.TryReadHeader(datagram, out DtlsRecordHeader header) && header.Length <= datagram.Length - DtlsRecordLayer.HeaderLength)
+        {
+            if (header.Epoch == DtlsRecordLayer.Epoch)
+            {
+                _bouncyCastleNextSequence = Math.Max(_bouncyCastleNextSequence, header.Sequence + 1);
+            }
+
+            datagram = datagram[(DtlsRecordLayer.HeaderLength + header.Length)..];
+        }
+    }
+
+    private static void KeepFinished(ReadOnlySpan<byte> datagram, byte[] keep, ref int keptLength)
+    {
+        while (DtlsRecordLayer.TryReadHeader(datagram, out DtlsRecordHeader header) && header.Length <= datagram.Length - DtlsRecordLayer.HeaderLength)
+        {
+            int length = DtlsRecordLayer.HeaderLength + header.Length;
+            if (header.Epoch == DtlsRecordLayer.Epoch && header.ContentType == DtlsRecordLayer.Handshake && length <= keep.Length)
+            {
+                datagram[..length].CopyTo(keep);
+                keptLength = length;
+            }
+
+            datagram = datagram[length..];
+        }
+    }
+
+    // After the takeover BouncyCastle only writes when handed a handshake record (its last flight again)
+    // or when it fails (an alert). Epoch-0 records go out as they are; epoch-1 records are re-protected
+    // under our next sequence number, because BouncyCastle's own counter is behind ours.
+    private void SendAfterTakeover(ReadOnlySpan<byte> datagram)
+    {
+        if (!DtlsRecordLayer.TryReadHeader(datagram, out DtlsRecordHeader header) || header.Epoch != DtlsRecordLayer.Epoch)
+        {
+            _outgoing.TryEnqueue(datagram);
+            return;
+        }
+
+        if (_outgoing.TryReserve(out Span<byte> slot))
+        {
+            int length = _records!.Resequence(datagram, slot, _scratch);
+            if (length > 0)
+            {
+                _outgoing.Commit(length);
+            }
         }
     }
 

@@ -33,6 +33,12 @@ public sealed class DtlsOptions
     /// <summary>Decrypted application messages buffered until read; more are dropped and counted. Default 64 (guess).</summary>
     public int ReceivedQueueCapacity { get; init; } = 64;
 
+    /// <summary>Tests: offer (client) or accept (server) only these suites, in this order; null = <see cref="DtlsCipherSuites.Preferred"/>.</summary>
+    internal int[]? OfferedCipherSuites { get; init; }
+
+    /// <summary>Tests: keep BouncyCastle's record layer after the handshake instead of <see cref="DtlsRecordLayer"/>.</summary>
+    internal bool BouncyCastleRecordLayer { get; init; }
+
     internal void Validate()
     {
         if (HandshakeTimeout <= TimeSpan.Zero || HandshakeTimeout.TotalMilliseconds > int.MaxValue)

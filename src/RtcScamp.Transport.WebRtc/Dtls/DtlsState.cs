@@ -59,3 +59,22 @@ public enum DtlsFailureReason
     /// <summary>A record-layer error after the handshake; see <see cref="DtlsEndpoint.FailureAlert"/>.</summary>
     RecordLayerError,
 }
+
+/// <summary>What protects application data after the handshake (<see cref="DtlsEndpoint.RecordProtection"/>).</summary>
+public enum DtlsRecordProtection
+{
+    /// <summary>Not connected.</summary>
+    None,
+
+    /// <summary>BouncyCastle's record layer (a suite our own record layer does not implement).</summary>
+    BouncyCastle,
+
+    /// <summary>Our record layer, AES-128-GCM (RFC 5288).</summary>
+    Aes128Gcm,
+
+    /// <summary>Our record layer, AES-256-GCM (RFC 5288).</summary>
+    Aes256Gcm,
+
+    /// <summary>Our record layer, ChaCha20-Poly1305 (RFC 7905).</summary>
+    ChaCha20Poly1305,
+}

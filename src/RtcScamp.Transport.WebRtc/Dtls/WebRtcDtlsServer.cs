@@ -35,6 +35,9 @@ internal sealed class WebRtcDtlsServer : DefaultTlsServer
     /// <summary>After the handshake: what it agreed on.</summary>
     public DtlsNegotiated Negotiated { get; private set; } = DtlsNegotiated.None;
 
+    /// <summary>After the handshake: the epoch-1 keys for our own record layer, or null if its suite is not ours to run.</summary>
+    public DtlsEpochKeys? EpochKeys { get; private set; }
+
     public override bool IgnoreCorruptDtlsRecords => true;
 
     public override bool RequiresExtendedMasterSecret() => true;
@@ -43,6 +46,7 @@ internal sealed class WebRtcDtlsServer : DefaultTlsServer
     {
         base.NotifyHandshakeComplete();
         Negotiated = DtlsNegotiated.Of(m_context);
+        EpochKeys = DtlsEpochKeys.TryDerive(m_context); // now: the protocol clears the master secret right after
     }
 
     public override int GetHandshakeTimeoutMillis() => _options.HandshakeTimeoutMillis;
@@ -55,7 +59,7 @@ internal sealed class WebRtcDtlsServer : DefaultTlsServer
 
     protected override ProtocolVersion[] GetSupportedVersions() => DtlsCipherSuites.Versions;
 
-    protected override int[] GetSupportedCipherSuites() => DtlsCipherSuites.Supported(Crypto);
+    protected override int[] GetSupportedCipherSuites() => DtlsCipherSuites.Supported(Crypto, _options.OfferedCipherSuites);
 
     protected override bool PreferLocalCipherSuites() => true;
 

@@ -123,6 +123,9 @@ public sealed partial class PeerConnection : IDisposable
     /// <summary>This side's DTLS role, once descriptions are exchanged.</summary>
     public DtlsRole? DtlsRole => _dtls?.Role;
 
+    /// <summary>What protects application data once connected (our own DTLS record layer, normally AES-128-GCM); None before.</summary>
+    public DtlsRecordProtection DtlsRecordProtection => _dtls?.RecordProtection ?? DtlsRecordProtection.None;
+
     /// <summary>True if this side is the ICE controlling agent (the offerer).</summary>
     public bool IsIceControlling => _agent?.IsControlling ?? false;
 

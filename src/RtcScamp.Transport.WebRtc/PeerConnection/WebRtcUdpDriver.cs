@@ -10,7 +10,8 @@ namespace RtcScamp.Transport.WebRtc;
 
 /// <summary>
 /// One UDP socket carrying many <see cref="PeerConnection"/>s (RFC 7983 demultiplexing, no thread
-/// per connection). Two loops run every connection: a receive loop and a timer loop.
+/// per connection). Two loops, each on its own thread per socket, run every connection: a receive
+/// loop (blocking recvfrom) and a timer loop.
 /// <code>
 ///   socket ─▶ receive loop ─▶ DatagramClassifier (first byte)
 ///              STUN with USERNAME ─▶ connection registered for the local ufrag (before USERNAME's ':')
@@ -48,7 +49,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
     private readonly byte[] _stunBuffer = new byte[StunProtocol.MaxMessageSize];
     private readonly byte[] _dtlsBuffer = new byte[DatagramBufferSize];
     private readonly byte[] _plaintextBuffer = new byte[DatagramBufferSize];
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly TimerWake _wake = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly long _start = Stopwatch.GetTimestamp();
     private Task? _receiveLoop;
@@ -153,7 +154,6 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
         }
 
         _stop.Dispose();
-        _wake.Dispose();
     }
 
     // ---- called by PeerConnection under Gate ----
@@ -163,8 +163,8 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         _added.Add(connection);
         _demux.RegisterUfrag(connection.LocalUfrag, connection);
-        _receiveLoop ??= Task.Run(ReceiveLoopAsync);
-        _timerLoop ??= Task.Run(TimerLoopAsync);
+        _receiveLoop ??= StartLoopThread(() => _socket.ReceiveLoop(Receive, _stop.Token), "webrtc-udp-receive");
+        _timerLoop ??= StartLoopThread(TimerLoop, "webrtc-udp-timers");
         Flush(connection);
         _wake.Release();
     }
@@ -178,14 +178,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
     internal void Signal(PeerConnection connection)
     {
         _signaled.Enqueue(connection);
-        try
-        {
-            _wake.Release();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The driver is gone; the handshake thread is being stopped.
-        }
+        _wake.Release();
     }
 
     /// <summary>Drains everything the connection's ICE agent and DTLS endpoint produced, until quiet.</summary>
@@ -370,7 +363,33 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
         _retired.Clear();
     }
 
-    private Task ReceiveLoopAsync() => _socket.ReceiveLoopAsync(Receive, _stop.Token);
+    // Two threads per socket (not per connection): the receive loop blocks in recvfrom, so a datagram
+    // wakes it directly; the timer loop sleeps on a monitor, so waking it allocates nothing. The task
+    // completes when the thread ends (DisposeAsync awaits it), faulted if a handler threw.
+    private static Task StartLoopThread(Action loop, string name)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                loop();
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                // An application handler threw on this loop. As with the former thread-pool loops, the
+                // loop ends and DisposeAsync rethrows it; it must not take the process down.
+                done.TrySetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = name,
+        };
+        thread.Start();
+        return done.Task;
+    }
 
     private void Receive(IPEndPoint remote, ReadOnlySpan<byte> datagram)
     {
@@ -451,7 +470,7 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
         return r == IceReceiveResult.Consumed;
     }
 
-    private async Task TimerLoopAsync()
+    private void TimerLoop()
     {
         while (!_stop.IsCancellationRequested)
         {
@@ -496,13 +515,40 @@ public sealed class WebRtcUdpDriver : IAsyncDisposable
                 wait = next == long.MaxValue ? Timeout.Infinite : Math.Clamp(next - now, 0, int.MaxValue);
             }
 
-            try
+            _wake.Wait((int)wait);
+        }
+    }
+
+    /// <summary>
+    /// Wakes the timer loop: a <see cref="Release"/> while it sleeps ends the sleep; one while it works is
+    /// remembered, so the next <see cref="Wait"/> returns at once. A monitor, not SemaphoreSlim.WaitAsync
+    /// with a timeout (which allocates a task and a timer per wait): the data path wakes this loop
+    /// whenever a connection's next timer moves earlier.
+    /// </summary>
+    private sealed class TimerWake
+    {
+        private readonly object _gate = new();
+        private bool _requested;
+
+        public void Release()
+        {
+            lock (_gate)
             {
-                await _wake.WaitAsync((int)wait, _stop.Token).ConfigureAwait(false);
+                _requested = true;
+                Monitor.Pulse(_gate);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        }
+
+        public void Wait(int milliseconds)
+        {
+            lock (_gate)
             {
-                return;
+                if (!_requested && milliseconds != 0)
+                {
+                    Monitor.Wait(_gate, milliseconds);
+                }
+
+                _requested = false;
             }
         }
     }

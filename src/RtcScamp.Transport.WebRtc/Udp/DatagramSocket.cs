@@ -21,6 +21,10 @@ internal sealed class DatagramSocket : IDisposable
     /// <summary>Receive buffer size: larger than any datagram the WebRTC layers send or accept.</summary>
     public const int ReceiveBufferSize = 2048;
 
+    // Only a backstop: disposing the socket wakes a blocked recvfrom at once (tested). Each expiry costs
+    // a SocketException on an idle socket, so it is not short.
+    private const int StopCheckMilliseconds = 2000;
+
     private readonly Socket _socket;
 
     /// <summary>
@@ -74,6 +78,48 @@ internal sealed class DatagramSocket : IDisposable
                 continue;
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            receiver(endPoints.Get(address), buffer.AsSpan(0, n));
+        }
+    }
+
+    /// <summary>
+    /// Receives on the calling thread with blocking <c>recvfrom</c> until <paramref name="stop"/> is
+    /// cancelled or the socket is disposed, calling <paramref name="receiver"/> for each datagram. Meant
+    /// for a thread dedicated to this socket: a datagram wakes this thread directly, where the async loop
+    /// needs the runtime's epoll thread to wake a pool thread (two hand-offs per idle-to-busy transition,
+    /// each a run-queue wait on a loaded machine). The receive timeout bounds how long a stop takes to
+    /// be noticed if closing the socket did not wake the call.
+    /// </summary>
+    public void ReceiveLoop(DatagramReceiver receiver, CancellationToken stop)
+    {
+        byte[] buffer = new byte[ReceiveBufferSize];
+        var address = new SocketAddress(_socket.AddressFamily);
+        var endPoints = new EndPointCache(_socket.AddressFamily);
+        try
+        {
+            _socket.ReceiveTimeout = StopCheckMilliseconds;
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        while (!stop.IsCancellationRequested)
+        {
+            int n;
+            try
+            {
+                n = _socket.ReceiveFrom(buffer, SocketFlags.None, address);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut || IsTransient(e.SocketErrorCode))
+            {
+                continue;
+            }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
             {
                 return;
             }

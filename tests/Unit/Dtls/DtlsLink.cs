@@ -22,12 +22,12 @@ internal sealed class DtlsLink : IDisposable
     private int _toServer;
     private int _toClient;
 
-    public DtlsLink(DtlsOptions? options = null, CertificateFingerprint? clientExpects = null, CertificateFingerprint? serverExpects = null, NodeId serverExpectsNodeId = default)
+    public DtlsLink(DtlsOptions? options = null, CertificateFingerprint? clientExpects = null, CertificateFingerprint? serverExpects = null, NodeId serverExpectsNodeId = default, DtlsOptions? serverOptions = null)
     {
         ClientIdentity = s_clientIdentity.Value;
         ServerIdentity = s_serverIdentity.Value;
         Client = new DtlsEndpoint(ClientIdentity, DtlsRole.Client, clientExpects ?? ServerIdentity.Fingerprint, options);
-        Server = new DtlsEndpoint(ServerIdentity, DtlsRole.Server, serverExpects ?? ClientIdentity.Fingerprint, options, serverExpectsNodeId);
+        Server = new DtlsEndpoint(ServerIdentity, DtlsRole.Server, serverExpects ?? ClientIdentity.Fingerprint, serverOptions ?? options, serverExpectsNodeId);
         Client.OutputAvailable = () => _signal.Release();
         Server.OutputAvailable = () => _signal.Release();
     }

@@ -19,8 +19,12 @@ public sealed class OpenSslInteropTests : IDisposable
     private const int EcdheEcdsaAes128GcmSha256 = 0xC02B;
     private readonly string _dir = Directory.CreateTempSubdirectory("rtcscamp-dtls-").FullName;
 
-    [Fact]
-    public void Our_client_completes_a_mutual_handshake_with_openssl_s_server_and_exchanges_data()
+    // Each suite our record layer runs, against OpenSSL's record layer (an independent implementation).
+    [Theory]
+    [InlineData(EcdheEcdsaAes128GcmSha256)]
+    [InlineData(0xC02C)]
+    [InlineData(0xCCA9)]
+    public void Our_client_completes_a_mutual_handshake_with_openssl_s_server_and_exchanges_data(int suite)
     {
         string openssl = FindOpenSsl();
         using var socket = LoopbackSocket();
@@ -33,10 +37,11 @@ public sealed class OpenSslInteropTests : IDisposable
 
         // s_server prints ACCEPT once its socket is bound; a ClientHello before that would cost a 1 s retransmit.
         Assert.True(SpinWait.SpinUntil(() => server.Output.Contains("ACCEPT", StringComparison.Ordinal), 5000), "openssl s_server did not start:\n" + server.Output);
-        using var client = new DtlsEndpoint(NodeIdentity.Generate(), DtlsRole.Client, opensslIdentity.Fingerprint);
+        using var client = new DtlsEndpoint(NodeIdentity.Generate(), DtlsRole.Client, opensslIdentity.Fingerprint, new DtlsOptions { OfferedCipherSuites = [suite] });
         client.Start();
-        Exchange(client, socket, new IPEndPoint(IPAddress.Loopback, serverPort), server);
+        Exchange(client, socket, new IPEndPoint(IPAddress.Loopback, serverPort), server, suite);
         Assert.Equal(opensslIdentity.NodeId, client.RemoteNodeId);
+        Assert.True(client.UsesOwnRecordLayer, "the line each way went through our record layer, not BouncyCastle's");
     }
 
     [Fact]
@@ -51,14 +56,15 @@ public sealed class OpenSslInteropTests : IDisposable
         using var server = new DtlsEndpoint(NodeIdentity.Generate(), DtlsRole.Server, opensslIdentity.Fingerprint);
         server.Start();
         using OpenSslProcess client = OpenSslProcess.Start(openssl, "s_client", "-dtls1_2", "-connect", $"127.0.0.1:{ourPort}", "-cert", cert, "-key", key);
-        Exchange(server, socket, peer: null, client);
+        Exchange(server, socket, peer: null, client, EcdheEcdsaAes128GcmSha256);
         Assert.Equal(opensslIdentity.NodeId, server.RemoteNodeId);
+        Assert.True(server.UsesOwnRecordLayer, "the line each way went through our record layer, not BouncyCastle's");
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>Drives the handshake over the socket, then sends a line each way.</summary>
-    private static void Exchange(DtlsEndpoint endpoint, Socket socket, IPEndPoint? peer, OpenSslProcess openssl)
+    private static void Exchange(DtlsEndpoint endpoint, Socket socket, IPEndPoint? peer, OpenSslProcess openssl, int suite)
     {
         byte[] buffer = new byte[2048];
         var deadline = DateTime.UtcNow.AddSeconds(15);
@@ -99,7 +105,7 @@ public sealed class OpenSslInteropTests : IDisposable
         }
 
         Assert.True(endpoint.State == DtlsState.Connected, $"state {endpoint.State} ({endpoint.FailureReason}, alert {endpoint.FailureAlert}); openssl said:\n{openssl.Output}");
-        Assert.Equal(EcdheEcdsaAes128GcmSha256, endpoint.NegotiatedCipherSuite);
+        Assert.Equal(suite, endpoint.NegotiatedCipherSuite);
         Assert.True(endpoint.NegotiatedExtendedMasterSecret);
         Assert.True(reply is not null, "no data from openssl:\n" + openssl.Output);
         Assert.Equal("from-openssl\n", reply);

@@ -302,6 +302,20 @@ public sealed class PeerConnectionTests
         Assert.Throws<ArgumentException>(() => new WebRtcUdpDriver(new IPEndPoint(IPAddress.Any, 0)));
     }
 
+    [Fact]
+    public async Task Dispose_wakes_the_blocked_receive_thread_at_once()
+    {
+        // The receive thread blocks in recvfrom; closing the socket must end it now, not after the
+        // receive timeout (2 s) that only backs it up.
+        // A connection with no peer: nothing will ever arrive, so only closing the socket can wake it.
+        await using var a = new WebRtcUdpDriver(s_loopback);
+        a.CreatePeerConnection(s_alice).CreateOffer();
+        await Task.Delay(100, TestContext.Current.CancellationToken); // the receive thread is blocked now
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await a.DisposeAsync();
+        Assert.InRange(watch.ElapsedMilliseconds, 0, 1500); // well under the 2 s backstop, with room for a loaded machine
+    }
+
     // Raw DTLS records (no SCTP above): these tests look at the application-data hook itself.
     private static readonly PeerConnectionOptions s_raw = new() { DataChannels = false };
 
