@@ -122,8 +122,11 @@ public sealed partial class ScampNode
     /// <summary>Peers tracked (connections up or being made).</summary>
     public int PeerCount => _peers.Count;
 
-    /// <summary>The peer table's backing array, so a simulator can prefetch it before the node's next input.</summary>
+    /// <summary>The peer table's entry array, so a simulator can prefetch it before the node's next input.</summary>
     internal Array? PeerStorage => _peers.Storage;
+
+    /// <summary>The peer table's lookup keys, so a simulator can prefetch them before the node's next input.</summary>
+    internal Array? PeerKeys => _peers.Keys;
 
     /// <summary>Capacity of the dedup ring if allocated, else 0.</summary>
     public int DedupAllocatedCapacity => _dedup?.Capacity ?? 0;

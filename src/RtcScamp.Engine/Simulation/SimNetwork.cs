@@ -11,6 +11,7 @@
 //   queue (min-heap by time, insertion order) <──────────┘ ──pop──> next input
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using RtcScamp.Engine.Randomness;
 using RtcScamp.Wire;
@@ -55,7 +56,9 @@ public sealed class SimNetwork
     private LinkList[] _links = new LinkList[16];
     private int _count;
     private WireMessage[] _messages = new WireMessage[64];
+    private int[] _messageRefs = new int[64];
     private int[] _freeMessages = new int[64];
+    private int _drainHandle = -1;
     private int _freeCount;
     private int _messagesUsed;
     private readonly List<int> _rejoins = [];
@@ -108,6 +111,22 @@ public sealed class SimNetwork
 
     /// <summary>Largest number of events waiting at once.</summary>
     public int PendingEventsHighWater => _queue.HighWater;
+
+    /// <summary>Accept messages sent so far: one per arc made (the keeper's or the contact's), so arcs made ≈ this.</summary>
+    public long AcceptsSent { get; private set; }
+
+    /// <summary>Walks that ended at a contact (the contact's Subscribe handling fanned the subscription out).</summary>
+    public long ContactsChosen { get; private set; }
+
+    /// <summary>Σ over chosen contacts of |PartialView(contact)| when it was chosen.</summary>
+    public long ContactPartialViewSum { get; private set; }
+
+    /// <summary>
+    /// Σ over chosen contacts of the mean |PartialView| at that moment (<see cref="AcceptsSent"/> / (nodes − 1)).
+    /// <see cref="ContactPartialViewSum"/> divided by this is 1 when contacts are uniform over nodes, above 1 when
+    /// the walk favours nodes with large views (which makes views grow faster than (c+1)(H_n − 1)).
+    /// </summary>
+    public double ContactMeanPartialViewSum { get; private set; }
 
     /// <summary>Open links (connections) between nodes.</summary>
     public long LinkCount { get; private set; }
@@ -292,12 +311,30 @@ public sealed class SimNetwork
                     break;
                 }
 
-                if (_messages[e.Handle].Type != MessageType.Heartbeat)
+                MessageType type = _messages[e.Handle].Type;
+                if (type != MessageType.Heartbeat)
                 {
                     LastActivity = Now;
                 }
 
-                _nodes[e.To].HandleMessage(IdOf(e.From), _messages[e.Handle], Now);
+                ScampNode node = _nodes[e.To];
+                if (type == MessageType.Subscribe)
+                {
+                    int partialView = node.PartialViewCount;
+                    long served = node.Counters.ContactsServed;
+                    node.HandleMessage(IdOf(e.From), _messages[e.Handle], Now);
+                    if (node.Counters.ContactsServed != served)
+                    {
+                        ContactsChosen++;
+                        ContactPartialViewSum += partialView;
+                        ContactMeanPartialViewSum += (double)AcceptsSent / Math.Max(1, _count - 1);
+                    }
+                }
+                else
+                {
+                    node.HandleMessage(IdOf(e.From), _messages[e.Handle], Now);
+                }
+
                 Drain(e.To); // outputs may alias the message's bytes: release its slot after draining
                 ReleaseMessage(e.Handle);
                 break;
@@ -337,7 +374,8 @@ public sealed class SimNetwork
         int next = _queue.PeekTo;
         if (next >= 0)
         {
-            PrefetchLines(_nodes[next].PeerStorage, 12);
+            PrefetchLines(_nodes[next].PeerKeys, 4);
+            PrefetchLines(_nodes[next].PeerStorage, 4);
             PrefetchLines(_links[next].Items, 4);
         }
 
@@ -401,6 +439,7 @@ public sealed class SimNetwork
 
     private void Drain(int index)
     {
+        _drainHandle = -1;
         while (_outbox.TryPoll(out NodeOutput output))
         {
             if (TraceOutputs)
@@ -413,6 +452,11 @@ public sealed class SimNetwork
             switch (output.Kind)
             {
                 case OutputKind.Send:
+                    if (output.Message.Type == MessageType.Accept)
+                    {
+                        AcceptsSent++;
+                    }
+
                     if (peer >= 0 && TryGetLink(index, peer, out uint epoch))
                     {
                         ScheduleMessage(index, peer, epoch, output.Message);
@@ -501,14 +545,30 @@ public sealed class SimNetwork
         }
 
         int copies = Conditions.DuplicateProbability > 0 && _random.NextDouble() < Conditions.DuplicateProbability ? 2 : 1;
-        WireMessage owned = SimMessages.Copy(message);
+        int handle = _drainHandle;
+        if (handle < 0 || !SameBits(_messages[handle], message))
+        {
+            // A node fans one message out to many peers (a broadcast forward, a contact's copies): those events share
+            // one pool slot, so a broadcast wave over 10^6 nodes holds one message per sender, not one per arc.
+            handle = RentMessage(SimMessages.Copy(message));
+            _drainHandle = handle;
+        }
+
         for (int i = 0; i < copies; i++)
         {
             long delay = Latency(from, to) + (Conditions.Jitter > 0 ? (long)(_random.NextDouble() * (Conditions.Jitter + 1)) : 0);
-            int handle = RentMessage(owned);
+            _messageRefs[handle]++;
             _queue.Push(new SimEvent { Time = Now + delay, Kind = SimEventKind.Message, From = from, To = to, Epoch = epoch, Handle = handle });
         }
     }
+
+    /// <summary>
+    /// True if both messages are the same bits: then they are the same message (byte fields referring to the same
+    /// memory). Differing padding only makes a shareable message not shared.
+    /// </summary>
+    private static bool SameBits(in WireMessage a, in WireMessage b) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<WireMessage, byte>(ref Unsafe.AsRef(in a)), Unsafe.SizeOf<WireMessage>())
+            .SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<WireMessage, byte>(ref Unsafe.AsRef(in b)), Unsafe.SizeOf<WireMessage>()));
 
     private int RentMessage(in WireMessage message)
     {
@@ -522,6 +582,7 @@ public sealed class SimNetwork
             if (_messagesUsed == _messages.Length)
             {
                 Array.Resize(ref _messages, _messages.Length * 2);
+                Array.Resize(ref _messageRefs, _messages.Length);
                 Array.Resize(ref _freeMessages, _messages.Length);
             }
 
@@ -534,6 +595,11 @@ public sealed class SimNetwork
 
     private void ReleaseMessage(int handle)
     {
+        if (--_messageRefs[handle] > 0)
+        {
+            return;
+        }
+
         _messages[handle] = default;
         _freeMessages[_freeCount++] = handle;
     }
