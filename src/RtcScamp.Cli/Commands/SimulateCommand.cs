@@ -33,7 +33,7 @@ internal static class SimulateCommand
           --latency MIN:MAX   per-link one-way latency in ms (default 5:50)
           --loss P            message loss probability during the broadcasts (default 0)
           --join-interval MS  simulated time between joins (default 10000: one join settles first)
-          --walk-budget B     budget of the indirection walk (default 10, ScampOptions.WalkBudget)
+          --walk-budget B     budget of the indirection walk (default 1, ScampOptions.WalkBudget)
           --first-contact K   random (default: a uniformly random earlier node) or newest
                               (the node that joined just before: a biased start for the walk)
           --lease MS          timeline: lease period (default 0 = off)

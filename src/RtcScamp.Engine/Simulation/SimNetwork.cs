@@ -50,10 +50,7 @@ public sealed class SimNetwork
     private readonly ulong _seed;
     private readonly NodeOutbox _outbox = new(64);
     private readonly SimEventQueue _queue = new();
-    private ScampNode[] _nodes = new ScampNode[16];
-    private bool[] _alive = new bool[16];
-    private long[] _timer = new long[16];
-    private LinkList[] _links = new LinkList[16];
+    private NodeSlot[] _slots = new NodeSlot[16];
     private int _count;
     private WireMessage[] _messages = new WireMessage[64];
     private int[] _messageRefs = new int[64];
@@ -141,7 +138,7 @@ public sealed class SimNetwork
     public Action<int, NodeOutput>? OnOutput { get; set; }
 
     /// <summary>The i-th node.</summary>
-    public ScampNode this[int index] => _nodes[index];
+    public ScampNode this[int index] => _slots[index].Node;
 
     /// <summary>The id of node <paramref name="index"/>.</summary>
     public static NodeId IdOf(int index) => new(IdTag, (ulong)index + 1);
@@ -150,13 +147,13 @@ public sealed class SimNetwork
     public int IndexOf(NodeId id) => id.High == IdTag && id.Low >= 1 && id.Low <= (ulong)_count ? (int)(id.Low - 1) : -1;
 
     /// <summary>True until the node crashed or finished leaving.</summary>
-    public bool IsAlive(int index) => _alive[index] && _nodes[index].State != NodeState.Left;
+    public bool IsAlive(int index) => _slots[index].Alive && _slots[index].Node.State != NodeState.Left;
 
     /// <summary>Adds and starts the first node of an overlay (alone).</summary>
     public int AddFirst()
     {
         int index = AddNode();
-        _nodes[index].Start(Now);
+        _slots[index].Node.Start(Now);
         Drain(index);
         return index;
     }
@@ -171,11 +168,11 @@ public sealed class SimNetwork
 
         int index = AddNode();
         SetLink(index, contact, _nextEpoch++);
-        _nodes[index].HandleConnectionUp(IdOf(contact), Now);
+        _slots[index].Node.HandleConnectionUp(IdOf(contact), Now);
         Drain(index);
-        _nodes[contact].HandleConnectionUp(IdOf(index), Now);
+        _slots[contact].Node.HandleConnectionUp(IdOf(index), Now);
         Drain(contact);
-        _nodes[index].Join(IdOf(contact), Now);
+        _slots[index].Node.Join(IdOf(contact), Now);
         Drain(index);
         LastActivity = Now;
         return index;
@@ -184,7 +181,7 @@ public sealed class SimNetwork
     /// <summary>Node <paramref name="index"/> leaves gracefully.</summary>
     public void Leave(int index)
     {
-        _nodes[index].Leave(Now);
+        _slots[index].Node.Leave(Now);
         Drain(index);
         LastActivity = Now;
     }
@@ -195,15 +192,15 @@ public sealed class SimNetwork
     /// </summary>
     public void Crash(int index, bool notifyPeers)
     {
-        if (!_alive[index])
+        if (!_slots[index].Alive)
         {
             return;
         }
 
-        _alive[index] = false;
+        _slots[index].Alive = false;
         if (notifyPeers)
         {
-            ScampNode node = _nodes[index];
+            ScampNode node = _slots[index].Node;
             var peers = new NodeId[node.PeerCount];
             int n = node.CopyPeers(peers);
             for (int i = 0; i < n; i++)
@@ -222,7 +219,7 @@ public sealed class SimNetwork
     /// <summary>Node <paramref name="index"/> broadcasts <paramref name="payload"/>.</summary>
     public MessageId Broadcast(int index, ReadOnlyMemory<byte> payload)
     {
-        MessageId id = _nodes[index].Broadcast(new ReadOnlySequence<byte>(payload), Now);
+        MessageId id = _slots[index].Node.Broadcast(new ReadOnlySequence<byte>(payload), Now);
         Drain(index);
         LastActivity = Now;
         return id;
@@ -269,19 +266,18 @@ public sealed class SimNetwork
     private int AddNode()
     {
         int index = _count;
-        if (index == _nodes.Length)
+        if (index == _slots.Length)
         {
-            int size = index * 2;
-            Array.Resize(ref _nodes, size);
-            Array.Resize(ref _alive, size);
-            Array.Resize(ref _timer, size);
-            Array.Resize(ref _links, size);
+            Array.Resize(ref _slots, index * 2);
         }
 
         ulong state = _seed ^ ((ulong)index * 0x9E3779B97F4A7C15UL);
-        _nodes[index] = new ScampNode(IdOf(index), _options, Xoshiro256StarStar.SplitMix64(ref state), _outbox);
-        _alive[index] = true;
-        _timer[index] = long.MaxValue;
+        _slots[index] = new NodeSlot
+        {
+            Node = new ScampNode(IdOf(index), _options, Xoshiro256StarStar.SplitMix64(ref state), _outbox),
+            Alive = true,
+            Timer = long.MaxValue,
+        };
         _count++;
         return index;
     }
@@ -289,16 +285,15 @@ public sealed class SimNetwork
     private void Step()
     {
         _queue.TryPop(out SimEvent e);
-        Prefetch();
         Now = e.Time;
         EventsProcessed++;
         switch (e.Kind)
         {
             case SimEventKind.Timer:
-                if (_timer[e.To] == e.Time && IsAlive(e.To))
+                if (_slots[e.To].Timer == e.Time && IsAlive(e.To))
                 {
-                    _timer[e.To] = long.MaxValue;
-                    _nodes[e.To].HandleTimeout(Now);
+                    _slots[e.To].Timer = long.MaxValue;
+                    _slots[e.To].Node.HandleTimeout(Now);
                     Drain(e.To);
                 }
 
@@ -317,7 +312,7 @@ public sealed class SimNetwork
                     LastActivity = Now;
                 }
 
-                ScampNode node = _nodes[e.To];
+                ScampNode node = _slots[e.To].Node;
                 if (type == MessageType.Subscribe)
                 {
                     int partialView = node.PartialViewCount;
@@ -349,7 +344,7 @@ public sealed class SimNetwork
                     RemoveLink(e.From, e.To);
                     if (IsAlive(e.To))
                     {
-                        _nodes[e.To].HandleConnectionDown(IdOf(e.From), e.Reason, Now);
+                        _slots[e.To].Node.HandleConnectionDown(IdOf(e.From), e.Reason, Now);
                         Drain(e.To);
                     }
                 }
@@ -359,34 +354,32 @@ public sealed class SimNetwork
     }
 
     /// <summary>
-    /// At 10^5 nodes every event reads a random node's object, peer table and link list from main memory. Two-stage
-    /// software prefetch hides part of that: the node of the event after next gets its object fetched now, and the
-    /// next event's node (whose object was fetched one step ago) gets its peer table and link list fetched.
-    /// Prefetches are hints only: nothing observable changes.
+    /// At 10^5 nodes and more every event reads a random node's object, peer table and link list from main memory.
+    /// When a message is scheduled its receiver is known, so everything it will read is prefetched into L2 then
+    /// (addresses from the receiver's slot, one line): while ~(c+1)·ln n copies are in flight the misses of the
+    /// coming events overlap instead of being paid one after another. Prefetches are hints only: nothing observable
+    /// changes (a stale or moved array merely wastes the hint).
     /// </summary>
-    private unsafe void Prefetch()
+    private void PrefetchNode(int index)
     {
         if (!Sse.IsSupported)
         {
             return;
         }
 
-        int next = _queue.PeekTo;
-        if (next >= 0)
-        {
-            PrefetchLines(_nodes[next].PeerKeys, 4);
-            PrefetchLines(_nodes[next].PeerStorage, 4);
-            PrefetchLines(_links[next].Items, 4);
-        }
-
-        int after = _queue.PeekSecondTo;
-        if (after >= 0)
-        {
-            PrefetchLines(_nodes[after], 11);
-        }
+        ref NodeSlot slot = ref _slots[index];
+        int peers = slot.LinkCount; // ≈ the node's peer count, without reading the node
+        PrefetchBytes(slot.Node, NodeBytes);
+        PrefetchBytes(slot.Links, ArrayHeader + (peers * sizeof(ulong)));
+        PrefetchBytes(slot.PeerKeys, ArrayHeader + (peers * sizeof(uint)));
+        PrefetchBytes(slot.PeerEntries, ArrayHeader + (peers * PeerEntryBytes));
     }
 
-    private static unsafe void PrefetchLines(object? target, int lines)
+    private const int ArrayHeader = 16;
+    private const int NodeBytes = 640;
+    private const int PeerEntryBytes = 24;
+
+    private static unsafe void PrefetchBytes(object? target, int bytes)
     {
         if (target is null)
         {
@@ -395,9 +388,9 @@ public sealed class SimNetwork
 
         // The object's address; if a GC moves it right after, the hint is merely wasted.
         byte* p = (byte*)Unsafe.As<object, nint>(ref target);
-        for (int i = 0; i < lines; i++)
+        for (int offset = 0; offset < bytes; offset += 64)
         {
-            Sse.Prefetch0(p + (64 * i));
+            Sse.Prefetch1(p + offset);
         }
     }
 
@@ -410,12 +403,12 @@ public sealed class SimNetwork
 
         if (!IsAlive(to))
         {
-            _nodes[from].HandleConnectionDown(IdOf(to), CloseReason.ConnectFailed, Now);
+            _slots[from].Node.HandleConnectionDown(IdOf(to), CloseReason.ConnectFailed, Now);
             Drain(from);
             return;
         }
 
-        if (_nodes[from].IsConnected(IdOf(to)))
+        if (_slots[from].Node.IsConnected(IdOf(to)))
         {
             // Both ends dialled each other; the other attempt already connected them.
             return;
@@ -425,15 +418,15 @@ public sealed class SimNetwork
         {
             // The initiator had closed the old connection; its close has not reached the target yet. The new
             // connection replaces it, so the target sees the old one go down first.
-            _nodes[to].HandleConnectionDown(IdOf(from), CloseReason.PeerClosed, Now);
+            _slots[to].Node.HandleConnectionDown(IdOf(from), CloseReason.PeerClosed, Now);
             Drain(to);
         }
 
         SetLink(from, to, _nextEpoch++);
 
-        _nodes[from].HandleConnectionUp(IdOf(to), Now);
+        _slots[from].Node.HandleConnectionUp(IdOf(to), Now);
         Drain(from);
-        _nodes[to].HandleConnectionUp(IdOf(from), Now);
+        _slots[to].Node.HandleConnectionUp(IdOf(from), Now);
         Drain(to);
     }
 
@@ -494,11 +487,14 @@ public sealed class SimNetwork
             RejoinThroughRandomMember(node);
         }
 
-        long t = _nodes[index].PollTimeout();
-        if (t != long.MaxValue && t != _timer[index])
+        ref NodeSlot slot = ref _slots[index];
+        slot.PeerKeys = slot.Node.PeerKeys;
+        slot.PeerEntries = slot.Node.PeerStorage;
+        long t = slot.Node.PollTimeout();
+        if (t != long.MaxValue && t != slot.Timer)
         {
             t = Math.Max(t, Now);
-            _timer[index] = t;
+            slot.Timer = t;
             _queue.Push(new SimEvent { Time = t, Kind = SimEventKind.Timer, To = index });
         }
     }
@@ -508,10 +504,10 @@ public sealed class SimNetwork
         int members = 0;
         for (int i = 0; i < _count; i++)
         {
-            members += i != index && IsAlive(i) && _nodes[i].State == NodeState.Member ? 1 : 0;
+            members += i != index && IsAlive(i) && _slots[i].Node.State == NodeState.Member ? 1 : 0;
         }
 
-        if (members == 0 || !IsAlive(index) || _nodes[index].State != NodeState.Member)
+        if (members == 0 || !IsAlive(index) || _slots[index].Node.State != NodeState.Member)
         {
             return;
         }
@@ -520,7 +516,7 @@ public sealed class SimNetwork
         int contact = -1;
         for (int i = 0; i < _count && contact < 0; i++)
         {
-            if (i != index && IsAlive(i) && _nodes[i].State == NodeState.Member && k-- == 0)
+            if (i != index && IsAlive(i) && _slots[i].Node.State == NodeState.Member && k-- == 0)
             {
                 contact = i;
             }
@@ -528,11 +524,11 @@ public sealed class SimNetwork
 
         Rejoins++;
         SetLink(index, contact, _nextEpoch++);
-        _nodes[index].HandleConnectionUp(IdOf(contact), Now);
+        _slots[index].Node.HandleConnectionUp(IdOf(contact), Now);
         Drain(index);
-        _nodes[contact].HandleConnectionUp(IdOf(index), Now);
+        _slots[contact].Node.HandleConnectionUp(IdOf(index), Now);
         Drain(contact);
-        _nodes[index].Join(IdOf(contact), Now);
+        _slots[index].Node.Join(IdOf(contact), Now);
         Drain(index);
         LastActivity = Now;
     }
@@ -545,6 +541,7 @@ public sealed class SimNetwork
         }
 
         int copies = Conditions.DuplicateProbability > 0 && _random.NextDouble() < Conditions.DuplicateProbability ? 2 : 1;
+        PrefetchNode(to);
         int handle = _drainHandle;
         if (handle < 0 || !SameBits(_messages[handle], message))
         {
@@ -607,9 +604,9 @@ public sealed class SimNetwork
     /// <summary>Looks the link up in <paramref name="a"/>'s list: the node being handled, whose memory is already hot.</summary>
     private bool TryGetLink(int a, int b, out uint epoch)
     {
-        ref LinkList list = ref _links[a];
-        ulong[]? items = list.Items;
-        int count = list.Count;
+        ref NodeSlot slot = ref _slots[a];
+        ulong[]? items = slot.Links;
+        int count = slot.LinkCount;
         for (int i = 0; i < count; i++)
         {
             ulong entry = items![i];
@@ -637,23 +634,23 @@ public sealed class SimNetwork
     /// <summary>Stores the link in <paramref name="a"/>'s list; true if it replaced an existing entry.</summary>
     private bool SetLinkAt(int a, int b, uint epoch)
     {
-        ref LinkList list = ref _links[a];
+        ref NodeSlot slot = ref _slots[a];
         ulong entry = ((ulong)(uint)b << 32) | epoch;
-        for (int i = 0; i < list.Count; i++)
+        for (int i = 0; i < slot.LinkCount; i++)
         {
-            if ((int)(list.Items![i] >> 32) == b)
+            if ((int)(slot.Links![i] >> 32) == b)
             {
-                list.Items[i] = entry;
+                slot.Links[i] = entry;
                 return true;
             }
         }
 
-        if (list.Items is null || list.Count == list.Items.Length)
+        if (slot.Links is null || slot.LinkCount == slot.Links.Length)
         {
-            Array.Resize(ref list.Items, list.Items is null ? 4 : list.Items.Length + Math.Max(4, list.Items.Length / 2));
+            Array.Resize(ref slot.Links, slot.Links is null ? 4 : slot.Links.Length + Math.Max(4, slot.Links.Length / 2));
         }
 
-        list.Items[list.Count++] = entry;
+        slot.Links[slot.LinkCount++] = entry;
         return false;
     }
 
@@ -669,12 +666,12 @@ public sealed class SimNetwork
 
     private bool RemoveLinkAt(int a, int b)
     {
-        ref LinkList list = ref _links[a];
-        for (int i = 0; i < list.Count; i++)
+        ref NodeSlot slot = ref _slots[a];
+        for (int i = 0; i < slot.LinkCount; i++)
         {
-            if ((int)(list.Items![i] >> 32) == b)
+            if ((int)(slot.Links![i] >> 32) == b)
             {
-                list.Items[i] = list.Items[--list.Count];
+                slot.Links[i] = slot.Links[--slot.LinkCount];
                 return true;
             }
         }
@@ -682,11 +679,20 @@ public sealed class SimNetwork
         return false;
     }
 
-    /// <summary>The links of one node (each link is stored at both ends), as peer &lt;&lt; 32 | epoch.</summary>
-    private struct LinkList
+    /// <summary>
+    /// Everything the harness keeps per node, in one 48-byte array element so an event reads one line of it: the node,
+    /// its links (each stored at both ends, as peer &lt;&lt; 32 | epoch), its timer, whether it is alive, and the node's
+    /// peer-table arrays as of its last drained input (for prefetching only: a stale array is a wasted hint).
+    /// </summary>
+    private struct NodeSlot
     {
-        public ulong[]? Items;
-        public int Count;
+        public ScampNode Node;
+        public ulong[]? Links;
+        public Array? PeerKeys;
+        public Array? PeerEntries;
+        public long Timer;
+        public int LinkCount;
+        public bool Alive;
     }
 
     private long Latency(int a, int b)
