@@ -128,8 +128,8 @@ public sealed partial class ScampNode
     /// <summary>The peer table's lookup keys, so a simulator can prefetch them before the node's next input.</summary>
     internal Array? PeerKeys => _peers.Keys;
 
-    /// <summary>Capacity of the dedup ring if allocated, else 0.</summary>
-    public int DedupAllocatedCapacity => _dedup?.Capacity ?? 0;
+    /// <summary>Ids the dedup ring's arrays hold now (0 until the first broadcast; grows to DedupCapacity).</summary>
+    public int DedupAllocatedCapacity => _dedup?.AllocatedCapacity ?? 0;
 
     /// <summary>Ids remembered by the dedup ring now.</summary>
     public int DedupCount => _dedup?.Count ?? 0;

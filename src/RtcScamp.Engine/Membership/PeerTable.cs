@@ -143,8 +143,9 @@ internal struct PeerTable
         }
         else if (_count == _items.Length)
         {
-            // Growth by 1.5 (rounded to whole blocks) keeps the unused tail of 10^6 tables small.
-            int size = (_items.Length + (_items.Length / 2) + Block - 1) / Block * Block;
+            // Growth by a block (a quarter past 32 entries, rounded to whole blocks) keeps the unused tail of 10^6
+            // tables to a few entries; the copies this costs are a few per table.
+            int size = _items.Length + Math.Max(Block, (_items.Length / 4 + Block - 1) / Block * Block);
             Array.Resize(ref _items, size);
             Array.Resize(ref _keys, size);
         }

@@ -30,6 +30,26 @@ public class DedupRingTests
     }
 
     [Fact]
+    public void Growing_arrays_keep_every_id_and_stop_at_capacity()
+    {
+        var ring = new DedupRing(100);
+        Assert.Equal(1, ring.AllocatedCapacity);
+        for (ulong i = 0; i < 100; i++)
+        {
+            Assert.True(ring.TryAdd(Id(i % 3, i)));
+            for (ulong k = 0; k <= i; k++)
+            {
+                Assert.True(ring.Contains(Id(k % 3, k)));
+            }
+        }
+
+        Assert.Equal(100, ring.AllocatedCapacity);
+        Assert.True(ring.TryAdd(Id(9, 9)));
+        Assert.False(ring.Contains(Id(0, 0))); // full size reached: the oldest is forgotten first
+        Assert.Equal(100, ring.AllocatedCapacity);
+    }
+
+    [Fact]
     public void Capacity_one_keeps_only_the_last()
     {
         var ring = new DedupRing(1);
@@ -45,7 +65,14 @@ public class DedupRingTests
         foreach (int capacity in new[] { 1, 2, 3, 100, 4096, 5000 })
         {
             var ring = new DedupRing(capacity);
-            Assert.True(ring.IndexSlots >= 2 * capacity);
+            for (ulong i = 0; i < (ulong)capacity + 10; i++)
+            {
+                ring.TryAdd(Id(7, i));
+                Assert.True(ring.IndexSlots >= 2 * ring.AllocatedCapacity);
+                Assert.True(ring.AllocatedCapacity >= ring.Count);
+            }
+
+            Assert.Equal(capacity, ring.AllocatedCapacity);
         }
     }
 
