@@ -2,13 +2,14 @@
 // are in-memory links with a fixed per-link latency (so each link is FIFO), optional per-message jitter
 // (reordering), duplication and loss, all drawn from one seeded generator. One shared NodeOutbox is drained after
 // every input. Built to scale to 10^6 nodes: node i has id (tag, i+1) so the index is recovered without hashing;
-// links live in per-node arrays (a link is stored at both ends, as peer<<32 | epoch, so a lookup only reads the
-// node being handled); events are
-// 32-byte structs and in-flight messages sit in a pooled array indexed by the event's handle.
+// links live in per-node arrays (a link is stored at both ends, as the peer's index, so a lookup only reads the
+// node being handled; a connection's epoch is the pair's generation, kept in a map only for pairs that were
+// closed or reconnected); pending events are 16-byte records in per-time FIFO buckets (SimEventQueue) and in-flight
+// messages sit in a pooled array indexed by the event's handle, one slot per fanned-out message.
 //
 //   input ──> node.Handle…(now) ──> drain outbox ──> schedule Message/Connect/Close events, re-arm node timer
 //                                                        │
-//   queue (min-heap by time, insertion order) <──────────┘ ──pop──> next input
+//   queue (by time, then insertion order) <──────────────┘ ──pop──> next input
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -62,7 +63,7 @@ public sealed class SimNetwork
     private readonly ArrayBufferWriter<byte> _encoded = new(256);
     private static readonly WireLimits s_traceLimits = WireLimits.Default with { MaxRoute = WireLimits.MaxRouteLength };
     private Xoshiro256StarStar _random;
-    private uint _nextEpoch = 1;
+    private readonly Dictionary<ulong, uint> _generations = [];
     private ulong _trace = 14695981039346656037UL;
 
     /// <summary>Creates an empty network; every node runs with <paramref name="options"/>.</summary>
@@ -167,7 +168,7 @@ public sealed class SimNetwork
         }
 
         int index = AddNode();
-        SetLink(index, contact, _nextEpoch++);
+        SetLink(index, contact);
         _slots[index].Node.HandleConnectionUp(IdOf(contact), Now);
         Drain(index);
         _slots[contact].Node.HandleConnectionUp(IdOf(index), Now);
@@ -370,8 +371,8 @@ public sealed class SimNetwork
         ref NodeSlot slot = ref _slots[index];
         int peers = slot.LinkCount; // ≈ the node's peer count, without reading the node
         PrefetchBytes(slot.Node, NodeBytes);
-        PrefetchBytes(slot.Links, ArrayHeader + (peers * sizeof(ulong)));
-        PrefetchBytes(slot.PeerKeys, ArrayHeader + (peers * sizeof(uint)));
+        PrefetchBytes(slot.Links, ArrayHeader + (peers * sizeof(int)));
+        PrefetchBytes(slot.PeerKeys, ArrayHeader + (peers * sizeof(ushort)));
         PrefetchBytes(slot.PeerEntries, ArrayHeader + (peers * PeerEntryBytes));
     }
 
@@ -422,7 +423,7 @@ public sealed class SimNetwork
             Drain(to);
         }
 
-        SetLink(from, to, _nextEpoch++);
+        SetLink(from, to);
 
         _slots[from].Node.HandleConnectionUp(IdOf(to), Now);
         Drain(from);
@@ -523,7 +524,7 @@ public sealed class SimNetwork
         }
 
         Rejoins++;
-        SetLink(index, contact, _nextEpoch++);
+        SetLink(index, contact);
         _slots[index].Node.HandleConnectionUp(IdOf(contact), Now);
         Drain(index);
         _slots[contact].Node.HandleConnectionUp(IdOf(index), Now);
@@ -601,56 +602,58 @@ public sealed class SimNetwork
         _freeMessages[_freeCount++] = handle;
     }
 
-    /// <summary>Looks the link up in <paramref name="a"/>'s list: the node being handled, whose memory is already hot.</summary>
+    /// <summary>
+    /// Looks the link up in <paramref name="a"/>'s list (the node being handled, whose memory is already hot); its
+    /// epoch is the pair's connection generation: 0 for the pair's first connection, which at 10^6 nodes is nearly
+    /// every one, so the generation map is consulted only once some pair was closed or reconnected.
+    /// </summary>
     private bool TryGetLink(int a, int b, out uint epoch)
     {
         ref NodeSlot slot = ref _slots[a];
-        ulong[]? items = slot.Links;
-        int count = slot.LinkCount;
-        for (int i = 0; i < count; i++)
+        if (slot.Links is null || new ReadOnlySpan<int>(slot.Links, 0, slot.LinkCount).IndexOf(b) < 0)
         {
-            ulong entry = items![i];
-            if ((int)(entry >> 32) == b)
-            {
-                epoch = (uint)entry;
-                return true;
-            }
+            epoch = 0;
+            return false;
         }
 
-        epoch = 0;
-        return false;
+        epoch = _generations.Count > 0 && _generations.TryGetValue(LinkKey(a, b), out uint generation) ? generation : 0;
+        return true;
     }
 
-    private void SetLink(int a, int b, uint epoch)
+    /// <summary>Opens a link (a new connection: messages and closes of an older one between the pair are dropped).</summary>
+    private void SetLink(int a, int b)
     {
-        if (!SetLinkAt(a, b, epoch))
+        bool replaced = SetLinkAt(a, b);
+        SetLinkAt(b, a);
+        ulong key = LinkKey(a, b);
+        if (replaced || _generations.ContainsKey(key))
+        {
+            // The pair was connected before: this connection is the next generation.
+            _generations[key] = _generations.GetValueOrDefault(key) + 1;
+        }
+
+        if (!replaced)
         {
             LinkCount++;
         }
-
-        SetLinkAt(b, a, epoch);
     }
 
-    /// <summary>Stores the link in <paramref name="a"/>'s list; true if it replaced an existing entry.</summary>
-    private bool SetLinkAt(int a, int b, uint epoch)
+    /// <summary>Stores the link in <paramref name="a"/>'s list; true if it was there already.</summary>
+    private bool SetLinkAt(int a, int b)
     {
         ref NodeSlot slot = ref _slots[a];
-        ulong entry = ((ulong)(uint)b << 32) | epoch;
-        for (int i = 0; i < slot.LinkCount; i++)
+        if (slot.Links is not null && new ReadOnlySpan<int>(slot.Links, 0, slot.LinkCount).IndexOf(b) >= 0)
         {
-            if ((int)(slot.Links![i] >> 32) == b)
-            {
-                slot.Links[i] = entry;
-                return true;
-            }
+            return true;
         }
 
         if (slot.Links is null || slot.LinkCount == slot.Links.Length)
         {
-            Array.Resize(ref slot.Links, slot.Links is null ? 4 : slot.Links.Length + Math.Max(4, slot.Links.Length / 2));
+            // Small steps: 10^6 lists of ~2(c+1)·ln n links keep only a few spare entries.
+            Array.Resize(ref slot.Links, slot.Links is null ? 4 : slot.Links.Length + Math.Max(4, slot.Links.Length / 4));
         }
 
-        slot.Links[slot.LinkCount++] = entry;
+        slot.Links[slot.LinkCount++] = b;
         return false;
     }
 
@@ -659,6 +662,7 @@ public sealed class SimNetwork
         if (RemoveLinkAt(a, b))
         {
             LinkCount--;
+            _generations.TryAdd(LinkKey(a, b), 0); // a later connection between the pair is a new generation
         }
 
         RemoveLinkAt(b, a);
@@ -669,7 +673,7 @@ public sealed class SimNetwork
         ref NodeSlot slot = ref _slots[a];
         for (int i = 0; i < slot.LinkCount; i++)
         {
-            if ((int)(slot.Links![i] >> 32) == b)
+            if (slot.Links![i] == b)
             {
                 slot.Links[i] = slot.Links[--slot.LinkCount];
                 return true;
@@ -681,13 +685,13 @@ public sealed class SimNetwork
 
     /// <summary>
     /// Everything the harness keeps per node, in one 48-byte array element so an event reads one line of it: the node,
-    /// its links (each stored at both ends, as peer &lt;&lt; 32 | epoch), its timer, whether it is alive, and the node's
+    /// its links (each stored at both ends, as the peer's index), its timer, whether it is alive, and the node's
     /// peer-table arrays as of its last drained input (for prefetching only: a stale array is a wasted hint).
     /// </summary>
     private struct NodeSlot
     {
         public ScampNode Node;
-        public ulong[]? Links;
+        public int[]? Links;
         public Array? PeerKeys;
         public Array? PeerEntries;
         public long Timer;
