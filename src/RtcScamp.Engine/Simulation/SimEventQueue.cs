@@ -61,8 +61,7 @@ public struct SimEvent
 /// <summary>Pending <see cref="SimEvent"/>s popped by (Time, insertion order). No allocation once its pools are warm.</summary>
 public sealed class SimEventQueue
 {
-    private const int ChunkShift = 6;
-    private const int ChunkSize = 1 << ChunkShift;
+    private const int ChunkSize = 64;
     private const int PayloadBits = 28;
     private const int PayloadMask = (1 << PayloadBits) - 1;
 
@@ -73,7 +72,7 @@ public sealed class SimEventQueue
     private int _bucketsUsed;
     private int[] _freeBuckets = new int[16];
     private int _freeBucketCount;
-    private Record[] _records = new Record[16 * ChunkSize];
+    private Record[][] _chunks = new Record[16][];
     private int[] _nextChunk = new int[16];
     private int _chunksUsed;
     private int _freeChunk = -1;
@@ -111,7 +110,7 @@ public sealed class SimEventQueue
             bucket.TailPosition = 0;
         }
 
-        _records[(bucket.TailChunk << ChunkShift) + bucket.TailPosition++] = new Record
+        _chunks[bucket.TailChunk][bucket.TailPosition++] = new Record
         {
             To = e.To,
             From = e.From,
@@ -138,7 +137,7 @@ public sealed class SimEventQueue
         long time = _times[0];
         int b = _bucketOf[time];
         ref Bucket bucket = ref _buckets[b];
-        Record r = _records[(bucket.HeadChunk << ChunkShift) + bucket.HeadPosition++];
+        Record r = _chunks[bucket.HeadChunk][bucket.HeadPosition++];
         var kind = (SimEventKind)(r.Data >> PayloadBits);
         int payload = r.Data & PayloadMask;
         e = new SimEvent
@@ -213,9 +212,11 @@ public sealed class SimEventQueue
         if (_chunksUsed == _nextChunk.Length)
         {
             Array.Resize(ref _nextChunk, _nextChunk.Length * 2);
-            Array.Resize(ref _records, _nextChunk.Length * ChunkSize);
+            Array.Resize(ref _chunks, _nextChunk.Length);
         }
 
+        // Chunks are separate arrays: a burst of pending events never copies (or doubles) one huge array.
+        _chunks[_chunksUsed] = new Record[ChunkSize];
         return _chunksUsed++;
     }
 

@@ -57,6 +57,11 @@ public sealed class SimNetwork
     private int[] _messageRefs = new int[64];
     private int[] _freeMessages = new int[64];
     private int _drainHandle = -1;
+    private const int CompactFlag = 1 << 27;
+    private CompactMessage[] _compact = new CompactMessage[64];
+    private int[] _freeCompact = new int[64];
+    private int _freeCompactCount;
+    private int _compactUsed;
     private int _freeCount;
     private int _messagesUsed;
     private readonly List<int> _rejoins = [];
@@ -307,7 +312,8 @@ public sealed class SimNetwork
                     break;
                 }
 
-                MessageType type = _messages[e.Handle].Type;
+                WireMessage message = (e.Handle & CompactFlag) != 0 ? _compact[e.Handle & ~CompactFlag].Expand() : _messages[e.Handle];
+                MessageType type = message.Type;
                 if (type != MessageType.Heartbeat)
                 {
                     LastActivity = Now;
@@ -318,7 +324,7 @@ public sealed class SimNetwork
                 {
                     int partialView = node.PartialViewCount;
                     long served = node.Counters.ContactsServed;
-                    node.HandleMessage(IdOf(e.From), _messages[e.Handle], Now);
+                    node.HandleMessage(IdOf(e.From), message, Now);
                     if (node.Counters.ContactsServed != served)
                     {
                         ContactsChosen++;
@@ -328,7 +334,7 @@ public sealed class SimNetwork
                 }
                 else
                 {
-                    node.HandleMessage(IdOf(e.From), _messages[e.Handle], Now);
+                    node.HandleMessage(IdOf(e.From), message, Now);
                 }
 
                 Drain(e.To); // outputs may alias the message's bytes: release its slot after draining
@@ -543,11 +549,20 @@ public sealed class SimNetwork
 
         int copies = Conditions.DuplicateProbability > 0 && _random.NextDouble() < Conditions.DuplicateProbability ? 2 : 1;
         PrefetchNode(to);
+        // A node fans one message out to many peers (a broadcast forward, a contact's copies): those events share one
+        // pool slot, so a broadcast wave over 10^6 nodes holds one message per sender, not one per arc; and messages
+        // without byte fields (nearly all of them) take a 32-byte compact slot instead of a 112-byte WireMessage.
         int handle = _drainHandle;
-        if (handle < 0 || !SameBits(_messages[handle], message))
+        if (CompactMessage.TryCreate(message, out CompactMessage compact))
         {
-            // A node fans one message out to many peers (a broadcast forward, a contact's copies): those events share
-            // one pool slot, so a broadcast wave over 10^6 nodes holds one message per sender, not one per arc.
+            if (handle < 0 || (handle & CompactFlag) == 0 || !_compact[handle & ~CompactFlag].SameAs(compact))
+            {
+                handle = RentCompact(compact) | CompactFlag;
+                _drainHandle = handle;
+            }
+        }
+        else if (handle < 0 || (handle & CompactFlag) != 0 || !SameBits(_messages[handle], message))
+        {
             handle = RentMessage(SimMessages.Copy(message));
             _drainHandle = handle;
         }
@@ -555,7 +570,15 @@ public sealed class SimNetwork
         for (int i = 0; i < copies; i++)
         {
             long delay = Latency(from, to) + (Conditions.Jitter > 0 ? (long)(_random.NextDouble() * (Conditions.Jitter + 1)) : 0);
-            _messageRefs[handle]++;
+            if ((handle & CompactFlag) != 0)
+            {
+                _compact[handle & ~CompactFlag].Refs++;
+            }
+            else
+            {
+                _messageRefs[handle]++;
+            }
+
             _queue.Push(new SimEvent { Time = Now + delay, Kind = SimEventKind.Message, From = from, To = to, Epoch = epoch, Handle = handle });
         }
     }
@@ -591,8 +614,46 @@ public sealed class SimNetwork
         return handle;
     }
 
+    private int RentCompact(in CompactMessage message)
+    {
+        int index;
+        if (_freeCompactCount > 0)
+        {
+            index = _freeCompact[--_freeCompactCount];
+        }
+        else
+        {
+            if (_compactUsed == _compact.Length)
+            {
+                Array.Resize(ref _compact, _compact.Length * 2);
+                Array.Resize(ref _freeCompact, _compact.Length);
+            }
+
+            index = _compactUsed++;
+        }
+
+        if (index >= CompactFlag)
+        {
+            throw new InvalidOperationException("Too many messages in flight.");
+        }
+
+        _compact[index] = message;
+        return index;
+    }
+
     private void ReleaseMessage(int handle)
     {
+        if ((handle & CompactFlag) != 0)
+        {
+            int index = handle & ~CompactFlag;
+            if (--_compact[index].Refs == 0)
+            {
+                _freeCompact[_freeCompactCount++] = index;
+            }
+
+            return;
+        }
+
         if (--_messageRefs[handle] > 0)
         {
             return;
