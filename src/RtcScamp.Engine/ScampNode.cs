@@ -84,6 +84,7 @@ public sealed partial class ScampNode
         _options = options;
         _outbox = outbox ?? new NodeOutbox();
         _random = new Xoshiro256StarStar(seed);
+        _peers = new PeerTable(options.InitialPeerCapacity);
         _tickPeriod = Math.Max(1, options.HeartbeatPeriod / 2);
         _livenessTicks = (byte)Math.Min(254, 2 * options.LivenessMultiple);
         _connectTicks = (byte)Math.Clamp((options.ConnectTimeout + _tickPeriod - 1) / _tickPeriod, _livenessTicks, 254);

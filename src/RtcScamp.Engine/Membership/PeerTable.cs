@@ -86,6 +86,10 @@ internal struct PeerTable
     private Peer[]? _items;
     private ushort[]? _keys;
     private int _count;
+    private readonly int _initialCapacity;
+
+    /// <summary>An empty table whose arrays, allocated with the first peer, hold <paramref name="initialCapacity"/> entries (at least a block).</summary>
+    public PeerTable(int initialCapacity) => _initialCapacity = (Math.Max(Block, initialCapacity) + Block - 1) / Block * Block;
 
     public readonly int Count => _count;
 
@@ -140,8 +144,9 @@ internal struct PeerTable
     {
         if (_items is null)
         {
-            _items = new Peer[Block];
-            _keys = new ushort[KeyBlock];
+            int size = Math.Max(Block, _initialCapacity);
+            _items = new Peer[size];
+            _keys = new ushort[(size + KeyBlock - 1) / KeyBlock * KeyBlock];
         }
         else if (_count == _items.Length)
         {

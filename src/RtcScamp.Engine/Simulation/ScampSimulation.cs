@@ -238,6 +238,12 @@ public static class ScampSimulation
         return (c + 1) * (h - 1);
     }
 
+    /// <summary>
+    /// The expected |PartialView ∪ InView| after the build, 2(c+1)(H_n − 1) (the two views are nearly disjoint): the
+    /// initial capacity of peer tables and link lists, so that few of them are regrown.
+    /// </summary>
+    public static int ExpectedPeers(int n, int c) => (int)Math.Ceiling(2 * Harmonic(n, c));
+
     /// <summary>Runs every phase the parameters ask for.</summary>
     public static SimulationResult Run(SimulationParameters parameters, ProgressHandler? progress = null)
     {
@@ -245,7 +251,11 @@ public static class ScampSimulation
         parameters.Validate();
         var random = new Xoshiro256StarStar(parameters.Seed ^ 0x51A7_2003UL);
         var conditions = new SimNetworkOptions { MinLatency = parameters.MinLatency, MaxLatency = parameters.MaxLatency };
-        ScampOptions options = BuildOptions(parameters.C, parameters.Trials) with { WalkBudget = parameters.WalkBudget };
+        ScampOptions options = BuildOptions(parameters.C, parameters.Trials) with
+        {
+            WalkBudget = parameters.WalkBudget,
+            InitialPeerCapacity = ExpectedPeers(parameters.Nodes, parameters.C),
+        };
         var network = new SimNetwork(options, parameters.Seed, conditions) { TraceOutputs = false };
         Build(network, parameters.Nodes, parameters.JoinInterval, ref random, progress, "build", parameters.NewestFirstContact);
         long buildTime = network.Now;
@@ -486,6 +496,7 @@ public static class ScampSimulation
         {
             HeartbeatPeriod = p.TimelineHeartbeat,
             WalkBudget = p.WalkBudget,
+            InitialPeerCapacity = ExpectedPeers(p.Nodes, p.C),
             Lease = p.Lease,
             LeaseOverlap = Math.Min(60_000, Math.Max(1, p.Lease / 4)),
         };

@@ -711,7 +711,7 @@ public sealed class SimNetwork
         if (slot.Links is null || slot.LinkCount == slot.Links.Length)
         {
             // Small steps: 10^6 lists of ~2(c+1)·ln n links keep only a few spare entries.
-            Array.Resize(ref slot.Links, slot.Links is null ? 4 : slot.Links.Length + Math.Max(4, slot.Links.Length / 4));
+            Array.Resize(ref slot.Links, slot.Links is null ? Math.Max(4, _options.InitialPeerCapacity) : slot.Links.Length + Math.Max(4, slot.Links.Length / 4));
         }
 
         slot.Links[slot.LinkCount++] = b;
