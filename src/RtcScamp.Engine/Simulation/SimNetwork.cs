@@ -2,9 +2,9 @@
 // are in-memory links with a fixed per-link latency (so each link is FIFO), optional per-message jitter
 // (reordering), duplication and loss, all drawn from one seeded generator. One shared NodeOutbox is drained after
 // every input. Built to scale to 10^6 nodes: node i has id (tag, i+1) so the index is recovered without hashing;
-// links live in per-node arrays (a link is stored at both ends, as the peer's index, so a lookup only reads the
-// node being handled; a connection's epoch is the pair's generation, kept in a map only for pairs that were
-// closed or reconnected); pending events are 16-byte records in per-time FIFO buckets (SimEventQueue) and in-flight
+// a link is open while the engines are connected, so nothing is stored per link: only pairs that were closed or
+// reconnected get a record (open or closed, and the connection's generation, the epoch that drops messages and
+// closes of an older connection); pending events are 16-byte records in per-time FIFO buckets (SimEventQueue) and in-flight
 // messages sit in a pooled array indexed by the event's handle, one slot per fanned-out message.
 //
 //   input ──> node.Handle…(now) ──> drain outbox ──> schedule Message/Connect/Close events, re-arm node timer
@@ -68,7 +68,7 @@ public sealed class SimNetwork
     private readonly ArrayBufferWriter<byte> _encoded = new(256);
     private static readonly WireLimits s_traceLimits = WireLimits.Default with { MaxRoute = WireLimits.MaxRouteLength };
     private Xoshiro256StarStar _random;
-    private readonly Dictionary<ulong, uint> _generations = [];
+    private readonly Dictionary<ulong, uint> _records = [];
     private ulong _trace = 14695981039346656037UL;
 
     /// <summary>Creates an empty network; every node runs with <paramref name="options"/>.</summary>
@@ -375,9 +375,8 @@ public sealed class SimNetwork
         }
 
         ref NodeSlot slot = ref _slots[index];
-        int peers = slot.LinkCount; // ≈ the node's peer count, without reading the node
+        int peers = slot.PeerCount;
         PrefetchBytes(slot.Node, NodeBytes);
-        PrefetchBytes(slot.Links, ArrayHeader + (peers * sizeof(int)));
         PrefetchBytes(slot.PeerKeys, ArrayHeader + (peers * sizeof(ushort)));
         PrefetchBytes(slot.PeerEntries, ArrayHeader + (peers * PeerEntryBytes));
     }
@@ -477,7 +476,7 @@ public sealed class SimNetwork
                     _rejoins.Add(index);
                     break;
                 case OutputKind.Close:
-                    if (peer >= 0 && TryGetLink(index, peer, out uint closing))
+                    if (peer >= 0 && TryGetClosingLink(index, peer, out uint closing))
                     {
                         _queue.Push(new SimEvent { Time = Now + Latency(index, peer), Kind = SimEventKind.Close, From = index, To = peer, Epoch = closing, Reason = output.Reason });
                     }
@@ -497,6 +496,7 @@ public sealed class SimNetwork
         ref NodeSlot slot = ref _slots[index];
         slot.PeerKeys = slot.Node.PeerKeys;
         slot.PeerEntries = slot.Node.PeerStorage;
+        slot.PeerCount = slot.Node.PeerCount;
         long t = slot.Node.PollTimeout();
         if (t != long.MaxValue && t != slot.Timer)
         {
@@ -664,99 +664,88 @@ public sealed class SimNetwork
     }
 
     /// <summary>
-    /// Looks the link up in <paramref name="a"/>'s list (the node being handled, whose memory is already hot); its
-    /// epoch is the pair's connection generation: 0 for the pair's first connection, which at 10^6 nodes is nearly
-    /// every one, so the generation map is consulted only once some pair was closed or reconnected.
+    /// Whether the link a–b is open, and its epoch (the pair's connection generation). Pairs that were never closed
+    /// have no record: their link is open exactly when the engines are connected (the harness opens a link before
+    /// telling either engine, and an engine forgets a connected peer only by a Close output or after the harness
+    /// removed the link, both of which leave a record), so node <paramref name="a"/>, the node being handled, is
+    /// asked (then <paramref name="b"/>), and at 10^6 nodes the harness stores nothing per link.
     /// </summary>
     private bool TryGetLink(int a, int b, out uint epoch)
     {
-        ref NodeSlot slot = ref _slots[a];
-        if (slot.Links is null || new ReadOnlySpan<int>(slot.Links, 0, slot.LinkCount).IndexOf(b) < 0)
+        if (_records.Count > 0 && _records.TryGetValue(LinkKey(a, b), out uint record))
         {
-            epoch = 0;
+            epoch = record >> 1;
+            return (record & 1) != 0;
+        }
+
+        // The other end is asked only when a is not connected: a node drained right after it sent to a peer and then
+        // forgot it in the same input (a leave, a violation) must still have that message delivered.
+        epoch = 0;
+        return _slots[a].Node.IsConnected(IdOf(b)) || _slots[b].Node.IsConnected(IdOf(a));
+    }
+
+    /// <summary>
+    /// As <see cref="TryGetLink"/> for a link whose end <paramref name="closer"/> has just forgotten the other (its Close
+    /// output): the other end vouches for it, and a record is made since the closer no longer can.
+    /// </summary>
+    private bool TryGetClosingLink(int closer, int peer, out uint epoch)
+    {
+        ulong key = LinkKey(closer, peer);
+        if (_records.TryGetValue(key, out uint record))
+        {
+            epoch = record >> 1;
+            return (record & 1) != 0;
+        }
+
+        epoch = 0;
+        if (!_slots[peer].Node.IsConnected(IdOf(closer)))
+        {
             return false;
         }
 
-        epoch = _generations.Count > 0 && _generations.TryGetValue(LinkKey(a, b), out uint generation) ? generation : 0;
+        _records[key] = 1; // generation 0, open
         return true;
     }
 
     /// <summary>Opens a link (a new connection: messages and closes of an older one between the pair are dropped).</summary>
     private void SetLink(int a, int b)
     {
-        bool replaced = SetLinkAt(a, b);
-        SetLinkAt(b, a);
         ulong key = LinkKey(a, b);
-        if (replaced || _generations.ContainsKey(key))
+        if (_records.TryGetValue(key, out uint record))
         {
-            // The pair was connected before: this connection is the next generation.
-            _generations[key] = _generations.GetValueOrDefault(key) + 1;
+            LinkCount += (record & 1) == 0 ? 1 : 0;
+            _records[key] = ((record >> 1) + 1) << 1 | 1;
         }
-
-        if (!replaced)
+        else if (_slots[a].Node.IsConnected(IdOf(b)) || _slots[b].Node.IsConnected(IdOf(a)))
+        {
+            _records[key] = (1u << 1) | 1; // replaces the pair's first connection
+        }
+        else
         {
             LinkCount++;
         }
     }
 
-    /// <summary>Stores the link in <paramref name="a"/>'s list; true if it was there already.</summary>
-    private bool SetLinkAt(int a, int b)
-    {
-        ref NodeSlot slot = ref _slots[a];
-        if (slot.Links is not null && new ReadOnlySpan<int>(slot.Links, 0, slot.LinkCount).IndexOf(b) >= 0)
-        {
-            return true;
-        }
-
-        if (slot.Links is null || slot.LinkCount == slot.Links.Length)
-        {
-            // Small steps: 10^6 lists of ~2(c+1)·ln n links keep only a few spare entries.
-            Array.Resize(ref slot.Links, slot.Links is null ? Math.Max(4, _options.InitialPeerCapacity) : slot.Links.Length + Math.Max(4, slot.Links.Length / 4));
-        }
-
-        slot.Links[slot.LinkCount++] = b;
-        return false;
-    }
-
     private void RemoveLink(int a, int b)
     {
-        if (RemoveLinkAt(a, b))
-        {
-            LinkCount--;
-            _generations.TryAdd(LinkKey(a, b), 0); // a later connection between the pair is a new generation
-        }
-
-        RemoveLinkAt(b, a);
-    }
-
-    private bool RemoveLinkAt(int a, int b)
-    {
-        ref NodeSlot slot = ref _slots[a];
-        for (int i = 0; i < slot.LinkCount; i++)
-        {
-            if (slot.Links![i] == b)
-            {
-                slot.Links[i] = slot.Links[--slot.LinkCount];
-                return true;
-            }
-        }
-
-        return false;
+        ulong key = LinkKey(a, b);
+        uint generation = _records.TryGetValue(key, out uint record) ? record >> 1 : 0;
+        _records[key] = generation << 1; // closed; a later connection is the next generation
+        LinkCount--;
     }
 
     /// <summary>
-    /// Everything the harness keeps per node, in one 48-byte array element so an event reads one line of it: the node,
-    /// its links (each stored at both ends, as the peer's index), its timer, whether it is alive, and the node's
-    /// peer-table arrays as of its last drained input (for prefetching only: a stale array is a wasted hint).
+    /// Everything the harness keeps per node, in one 40-byte array element so an event reads one line of it: the node,
+    /// its timer, whether it is alive, and the node's peer-table arrays and size as of its last drained input (for
+    /// prefetching only: a stale array is a wasted hint).
     /// </summary>
     private struct NodeSlot
     {
         public ScampNode Node;
-        public int[]? Links;
         public Array? PeerKeys;
         public Array? PeerEntries;
         public long Timer;
-        public int LinkCount;
+        public int PeerCount;
         public bool Alive;
     }
 
