@@ -23,7 +23,7 @@ for n in $BIG; do for c in 0 1 2; do
 done; done
 for n in $HUGE; do
   # The collector works harder near this heap limit instead of growing the heap: peak RSS stays under 3 GiB at 10^6.
-  DOTNET_GCHeapHardLimit=0xB3000000 "$B" simulate --json --nodes "$n" --c 1 --seed 1 --trials 1 --png "$IMG/views-n$n-c1.png" \
+  DOTNET_GCHeapHardLimit=0xB8000000 "$B" simulate --json --nodes "$n" --c 1 --seed 1 --trials 1 --png "$IMG/views-n$n-c1.png" \
     --out "$OUT/views-n$n-c1-s1.json" >/dev/null
 done
 for f in 0 0.1 0.3 0.5; do run "fail-$f" --nodes "$RELN" --c 1 --seed 1 --fail "$f" --trials 20; done
