@@ -4,8 +4,9 @@
 // every input. Built to scale to 10^6 nodes: node i has id (tag, i+1) so the index is recovered without hashing;
 // a link is open while the engines are connected, so nothing is stored per link: only pairs that were closed or
 // reconnected get a record (open or closed, and the connection's generation, the epoch that drops messages and
-// closes of an older connection); pending events are 16-byte records in per-time FIFO buckets (SimEventQueue) and in-flight
-// messages sit in a pooled array indexed by the event's handle, one slot per fanned-out message.
+// closes of an older connection); pending events are 16-byte records in per-time FIFO buckets (SimEventQueue);
+// in-flight messages sit in pools indexed by the event's handle, one slot per fanned-out message (32-byte compact
+// slots for messages without byte fields).
 //
 //   input ──> node.Handle…(now) ──> drain outbox ──> schedule Message/Connect/Close events, re-arm node timer
 //                                                        │
@@ -47,6 +48,7 @@ public sealed record SimNetworkOptions
 public sealed class SimNetwork
 {
     private const ulong IdTag = 0x5CA3_9000_0000_0000UL;
+    private const int CompactFlag = 1 << 27; // handle bit: the message is in the compact pool
     private readonly ScampOptions _options;
     private readonly ulong _seed;
     private readonly NodeOutbox _outbox = new(64);
@@ -57,7 +59,6 @@ public sealed class SimNetwork
     private int[] _messageRefs = new int[64];
     private int[] _freeMessages = new int[64];
     private int _drainHandle = -1;
-    private const int CompactFlag = 1 << 27;
     private CompactMessage[] _compact = new CompactMessage[64];
     private int[] _freeCompact = new int[64];
     private int _freeCompactCount;
