@@ -130,7 +130,7 @@ public sealed partial class ScampNode
     internal Array? PeerKeys => _peers.Keys;
 
     /// <summary>Ids the dedup ring's arrays hold now (0 until the first broadcast; grows to DedupCapacity).</summary>
-    public int DedupAllocatedCapacity => _dedup?.AllocatedCapacity ?? 0;
+    public int DedupAllocatedCapacity => _dedup?.Capacity ?? 0;
 
     /// <summary>Ids remembered by the dedup ring now.</summary>
     public int DedupCount => _dedup?.Count ?? 0;

@@ -83,6 +83,7 @@ internal struct PeerTable
 {
     private const int Block = 8;
     private const int KeyBlock = 16;
+    private const int SmallTable = 12;
     private Peer[]? _items;
     private ushort[]? _keys;
     private int _count;
@@ -110,10 +111,26 @@ internal struct PeerTable
             return -1;
         }
 
+        int count = _count;
+        if (count <= SmallTable)
+        {
+            // A runtime node's table of a handful of peers: comparing the ids directly is cheaper than a key vector.
+            Peer[] items = _items!;
+            for (int i = 0; i < count; i++)
+            {
+                ref readonly NodeId candidate = ref items[i].Id;
+                if (candidate.Low == id.Low && candidate.High == id.High)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
         // The key array's length is a multiple of KeyBlock, so whole vectors can be loaded; bits past _count are masked
         // off.
         ushort key = KeyOf(id);
-        int count = _count;
         ref ushort start = ref MemoryMarshal.GetArrayDataReference(keys);
         var wanted = Vector256.Create(key);
         for (int i = 0; i < count; i += KeyBlock)

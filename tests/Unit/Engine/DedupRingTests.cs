@@ -30,23 +30,34 @@ public class DedupRingTests
     }
 
     [Fact]
-    public void Growing_arrays_keep_every_id_and_stop_at_capacity()
+    public void A_grown_ring_keeps_every_id_and_forgets_in_the_same_order()
     {
-        var ring = new DedupRing(100);
-        Assert.Equal(1, ring.AllocatedCapacity);
-        for (ulong i = 0; i < 100; i++)
+        var small = new DedupRing(4);
+        var reference = new DedupRing(16);
+        for (ulong i = 0; i < 6; i++)
         {
-            Assert.True(ring.TryAdd(Id(i % 3, i)));
-            for (ulong k = 0; k <= i; k++)
-            {
-                Assert.True(ring.Contains(Id(k % 3, k)));
-            }
+            small.TryAdd(Id(1, i));
+            reference.TryAdd(Id(1, i));
         }
 
-        Assert.Equal(100, ring.AllocatedCapacity);
-        Assert.True(ring.TryAdd(Id(9, 9)));
-        Assert.False(ring.Contains(Id(0, 0))); // full size reached: the oldest is forgotten first
-        Assert.Equal(100, ring.AllocatedCapacity);
+        DedupRing grown = small.Grown(16); // small had forgotten 0 and 1 already
+        Assert.Equal(16, grown.Capacity);
+        Assert.Equal(4, grown.Count);
+        Assert.False(grown.Contains(Id(1, 1)));
+        for (ulong i = 2; i < 6; i++)
+        {
+            Assert.True(grown.Contains(Id(1, i)));
+        }
+
+        for (ulong i = 6; i < 18; i++)
+        {
+            grown.TryAdd(Id(1, i));
+        }
+
+        Assert.True(grown.Contains(Id(1, 2)));
+        Assert.True(grown.TryAdd(Id(1, 18))); // 16 remembered: the oldest, 2, goes first
+        Assert.False(grown.Contains(Id(1, 2)));
+        Assert.True(grown.Contains(Id(1, 3)));
     }
 
     [Fact]
@@ -65,14 +76,7 @@ public class DedupRingTests
         foreach (int capacity in new[] { 1, 2, 3, 100, 4096, 5000 })
         {
             var ring = new DedupRing(capacity);
-            for (ulong i = 0; i < (ulong)capacity + 10; i++)
-            {
-                ring.TryAdd(Id(7, i));
-                Assert.True(ring.IndexSlots >= 2 * ring.AllocatedCapacity);
-                Assert.True(ring.AllocatedCapacity >= ring.Count);
-            }
-
-            Assert.Equal(capacity, ring.AllocatedCapacity);
+            Assert.True(ring.IndexSlots >= 2 * capacity);
         }
     }
 
