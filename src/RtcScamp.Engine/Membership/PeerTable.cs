@@ -105,8 +105,8 @@ internal struct PeerTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly int Find(NodeId id)
     {
-        ushort[]? keys = _keys;
-        if (keys is null)
+        Peer[]? items = _items;
+        if (items is null)
         {
             return -1;
         }
@@ -115,7 +115,6 @@ internal struct PeerTable
         if (count <= SmallTable)
         {
             // A runtime node's table of a handful of peers: comparing the ids directly is cheaper than a key vector.
-            Peer[] items = _items!;
             for (int i = 0; i < count; i++)
             {
                 ref readonly NodeId candidate = ref items[i].Id;
@@ -127,6 +126,15 @@ internal struct PeerTable
 
             return -1;
         }
+
+        return FindByKey(id, items, count);
+    }
+
+    /// <summary>The scan for tables of more than <see cref="SmallTable"/> peers, kept out of the inlined fast path.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly int FindByKey(NodeId id, Peer[] items, int count)
+    {
+        ushort[] keys = _keys!;
 
         // The key array's length is a multiple of KeyBlock, so whole vectors can be loaded; bits past _count are masked
         // off.
@@ -144,7 +152,7 @@ internal struct PeerTable
             while (mask != 0)
             {
                 int slot = i + BitOperations.TrailingZeroCount(mask);
-                ref readonly NodeId candidate = ref _items![slot].Id;
+                ref readonly NodeId candidate = ref items[slot].Id;
                 if (candidate.Low == id.Low && candidate.High == id.High)
                 {
                     return slot;
