@@ -84,6 +84,7 @@ public sealed partial class ScampNode
         _options = options;
         _outbox = outbox ?? new NodeOutbox();
         _random = new Xoshiro256StarStar(seed);
+        _peers = new PeerTable(options.InitialPeerCapacity);
         _tickPeriod = Math.Max(1, options.HeartbeatPeriod / 2);
         _livenessTicks = (byte)Math.Min(254, 2 * options.LivenessMultiple);
         _connectTicks = (byte)Math.Clamp((options.ConnectTimeout + _tickPeriod - 1) / _tickPeriod, _livenessTicks, 254);
@@ -122,10 +123,13 @@ public sealed partial class ScampNode
     /// <summary>Peers tracked (connections up or being made).</summary>
     public int PeerCount => _peers.Count;
 
-    /// <summary>The peer table's backing array, so a simulator can prefetch it before the node's next input.</summary>
+    /// <summary>The peer table's entry array, so a simulator can prefetch it before the node's next input.</summary>
     internal Array? PeerStorage => _peers.Storage;
 
-    /// <summary>Capacity of the dedup ring if allocated, else 0.</summary>
+    /// <summary>The peer table's lookup keys, so a simulator can prefetch them before the node's next input.</summary>
+    internal Array? PeerKeys => _peers.Keys;
+
+    /// <summary>Ids the dedup ring's arrays hold now (0 until the first broadcast; grows to DedupCapacity).</summary>
     public int DedupAllocatedCapacity => _dedup?.Capacity ?? 0;
 
     /// <summary>Ids remembered by the dedup ring now.</summary>

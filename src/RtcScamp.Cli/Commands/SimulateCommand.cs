@@ -15,7 +15,7 @@ namespace RtcScamp.Cli.Commands;
 internal static class SimulateCommand
 {
     private static readonly string[] s_options =
-        ["nodes", "c", "seed", "fail", "trials", "latency", "loss", "join-interval", "lease", "churn", "duration", "heartbeat", "sample", "png", "out"];
+        ["nodes", "c", "seed", "fail", "trials", "latency", "loss", "join-interval", "lease", "churn", "duration", "heartbeat", "sample", "walk-budget", "first-contact", "png", "out"];
 
     public static CliCommand Command { get; } = new(
         ["simulate"],
@@ -33,6 +33,9 @@ internal static class SimulateCommand
           --latency MIN:MAX   per-link one-way latency in ms (default 5:50)
           --loss P            message loss probability during the broadcasts (default 0)
           --join-interval MS  simulated time between joins (default 10000: one join settles first)
+          --walk-budget B     budget of the indirection walk (default 1, ScampOptions.WalkBudget)
+          --first-contact K   random (default: a uniformly random earlier node) or newest
+                              (the node that joined just before: a biased start for the walk)
           --lease MS          timeline: lease period (default 0 = off)
           --churn R           timeline: graceful leaves (each replaced by a join) per simulated second
           --duration MS       timeline: build a second overlay with heartbeats (joins at most 1 s
@@ -149,6 +152,24 @@ internal static class SimulateCommand
         if (o.TryGetValue("join-interval", out v))
         {
             p = p with { JoinInterval = Range("join-interval", v, 0, 1_000_000) };
+        }
+
+        if (o.TryGetValue("walk-budget", out v))
+        {
+            double budget = double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double b) && b > 0 && b <= 1000
+                ? b
+                : throw new CliUsageException($"option '--walk-budget' needs a number in (0, 1000], got '{v}'");
+            p = p with { WalkBudget = budget };
+        }
+
+        if (o.TryGetValue("first-contact", out v))
+        {
+            p = v switch
+            {
+                "random" => p with { NewestFirstContact = false },
+                "newest" => p with { NewestFirstContact = true },
+                _ => throw new CliUsageException($"option '--first-contact' needs random or newest, got '{v}'"),
+            };
         }
 
         if (o.TryGetValue("lease", out v))
@@ -273,6 +294,8 @@ internal static class SimulateCommand
             w.WriteNumber("joinInterval", p.JoinInterval);
             w.WriteString("latency", $"{p.MinLatency}:{p.MaxLatency}");
             w.WriteNumber("loss", p.Loss);
+            w.WriteNumber("walkBudget", p.WalkBudget);
+            w.WriteString("firstContact", p.NewestFirstContact ? "newest" : "random");
             Stats(w, "partialView", r.PartialView);
             Stats(w, "inView", r.InView);
             w.WriteStartObject("theory");
@@ -284,6 +307,10 @@ internal static class SimulateCommand
             w.WriteNumber("lostNoView", r.LostNoView);
             w.WriteNumber("subscriptionsKept", r.SubscriptionsKept);
             w.WriteBoolean("stronglyConnected", r.StronglyConnected);
+            w.WriteNumber("walkSteps", r.WalkSteps);
+            w.WriteNumber("copiesForwarded", r.CopiesForwarded);
+            w.WriteNumber("contactViewRatio", Round(r.ContactViewRatio));
+            w.WriteNumber("contactDispersion", Round(r.ContactDispersion));
             w.WriteStartObject("reliability");
             w.WriteNumber("failFraction", p.FailFraction);
             w.WriteNumber("crashed", r.Crashed);

@@ -34,7 +34,7 @@ public sealed partial class ScampNode
         }
 
         var id = new MessageId(_id, ++_broadcastSequence);
-        Dedup().TryAdd(id);
+        Remember(id);
         _counters.BroadcastsOriginated++;
         WireMessage message = new Broadcast(id, 1, payload);
         for (int slot = 0; slot < _peers.Count; slot++)
@@ -48,7 +48,21 @@ public sealed partial class ScampNode
         return id;
     }
 
-    private DedupRing Dedup() => _dedup ??= new DedupRing(_options.DedupCapacity);
+    /// <summary>
+    /// Remembers <paramref name="id"/>; false if it was already remembered. The ring starts with room for one id and
+    /// doubles while it is full and below <see cref="ScampOptions.DedupCapacity"/>; growing keeps every id, so what is
+    /// remembered is exactly what a full-size ring would remember.
+    /// </summary>
+    private bool Remember(in MessageId id)
+    {
+        DedupRing ring = _dedup ??= new DedupRing(1);
+        if (ring.Count == ring.Capacity && ring.Capacity < _options.DedupCapacity && !ring.Contains(id))
+        {
+            ring = _dedup = ring.Grown(Math.Min(_options.DedupCapacity, 2 * ring.Capacity));
+        }
+
+        return ring.TryAdd(id);
+    }
 
     private void OnBroadcast(int slot, in WireMessage message)
     {
@@ -60,7 +74,7 @@ public sealed partial class ScampNode
         }
 
         NodeId origin = broadcast.Id.Origin;
-        if (_state != NodeState.Member || origin == _id || !Dedup().TryAdd(broadcast.Id))
+        if (_state != NodeState.Member || origin == _id || !Remember(broadcast.Id))
         {
             _counters.BroadcastDuplicates++;
             return;

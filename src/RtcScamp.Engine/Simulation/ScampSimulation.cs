@@ -32,6 +32,15 @@ public sealed record SimulationParameters
     /// <summary>Simulated time between two joins.</summary>
     public long JoinInterval { get; init; } = 10_000;
 
+    /// <summary>The indirection walk's budget (<see cref="ScampOptions.WalkBudget"/>).</summary>
+    public double WalkBudget { get; init; } = ScampOptions.Default.WalkBudget;
+
+    /// <summary>
+    /// Every join goes through the node that joined just before it (a newcomer with a small view) instead of a
+    /// uniformly random earlier node: a biased first contact, the case the indirection walk exists for.
+    /// </summary>
+    public bool NewestFirstContact { get; init; }
+
     /// <summary>Smallest per-link latency.</summary>
     public long MinLatency { get; init; } = 5;
 
@@ -71,6 +80,11 @@ public sealed record SimulationParameters
         ArgumentOutOfRangeException.ThrowIfNegative(Trials);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Trials, 100_000);
         ArgumentOutOfRangeException.ThrowIfLessThan(JoinInterval, 0);
+        if (!(WalkBudget > 0 && WalkBudget <= 1000))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WalkBudget), "walk budget must be in (0, 1000]");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(MinLatency, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxLatency, MinLatency);
         if (!(Loss >= 0 && Loss < 1))
@@ -134,6 +148,25 @@ public sealed record SimulationResult
 
     /// <summary>Subscriptions kept (arcs made by forwarded copies).</summary>
     public long SubscriptionsKept { get; init; }
+
+    /// <summary>Subscribe walk steps handled during the build (all nodes).</summary>
+    public long WalkSteps { get; init; }
+
+    /// <summary>Forwarded-subscription copies passed on during the build (all nodes).</summary>
+    public long CopiesForwarded { get; init; }
+
+    /// <summary>
+    /// Mean |PartialView(contact)| when chosen over the mean |PartialView| at that moment, summed over the build's
+    /// joins (<see cref="SimNetwork.ContactPartialViewSum"/>): 1 for uniform contacts, above 1 when the walk favours
+    /// well-connected nodes.
+    /// </summary>
+    public double ContactViewRatio { get; init; }
+
+    /// <summary>
+    /// Σ_k (contacts served by node k − E_k)² / E_k over (n − 1), with E_k = Σ_{m&gt;k} 1/m the expectation when every
+    /// join's contact is uniform over the nodes already there: about 1 for uniform contacts, larger for biased ones.
+    /// </summary>
+    public double ContactDispersion { get; init; }
 
     /// <summary>True if every node reaches every other along PartialView arcs after the build.</summary>
     public bool StronglyConnected { get; init; }
@@ -205,6 +238,12 @@ public static class ScampSimulation
         return (c + 1) * (h - 1);
     }
 
+    /// <summary>
+    /// The expected |PartialView ∪ InView| after the build, 2(c+1)(H_n − 1) (the two views are nearly disjoint): the
+    /// initial capacity of peer tables and link lists, so that few of them are regrown.
+    /// </summary>
+    public static int ExpectedPeers(int n, int c) => (int)Math.Ceiling(2 * Harmonic(n, c));
+
     /// <summary>Runs every phase the parameters ask for.</summary>
     public static SimulationResult Run(SimulationParameters parameters, ProgressHandler? progress = null)
     {
@@ -212,21 +251,37 @@ public static class ScampSimulation
         parameters.Validate();
         var random = new Xoshiro256StarStar(parameters.Seed ^ 0x51A7_2003UL);
         var conditions = new SimNetworkOptions { MinLatency = parameters.MinLatency, MaxLatency = parameters.MaxLatency };
-        var network = new SimNetwork(BuildOptions(parameters.C, parameters.Trials), parameters.Seed, conditions) { TraceOutputs = false };
-        Build(network, parameters.Nodes, parameters.JoinInterval, ref random, progress, "build");
+        ScampOptions options = BuildOptions(parameters.C, parameters.Trials) with
+        {
+            WalkBudget = parameters.WalkBudget,
+            InitialPeerCapacity = ExpectedPeers(parameters.Nodes, parameters.C),
+        };
+        var network = new SimNetwork(options, parameters.Seed, conditions) { TraceOutputs = false };
+        Build(network, parameters.Nodes, parameters.JoinInterval, ref random, progress, "build", parameters.NewestFirstContact);
         long buildTime = network.Now;
         long buildEvents = network.EventsProcessed;
         int peakPending = network.PendingEventsHighWater;
 
         ViewStatistics pv = Statistics(network, partial: true);
         ViewStatistics iv = Statistics(network, partial: false);
-        long lost = 0, lostNoView = 0, kept = 0;
-        for (int i = 0; i < network.Count; i++)
+        long lost = 0, lostNoView = 0, kept = 0, walkSteps = 0, forwarded = 0;
+        double dispersion = 0;
+        double expected = 0;
+        for (int i = network.Count - 1; i >= 0; i--)
         {
             ref readonly NodeCounters counters = ref network[i].Counters;
             lost += counters.CopiesLostHopLimit + counters.CopiesLostSeenLimit;
             lostNoView += counters.CopiesLostNoView;
             kept += counters.SubscriptionsKept;
+            walkSteps += counters.WalkSteps;
+            forwarded += counters.SubscriptionsForwarded;
+            if (i + 1 < network.Count)
+            {
+                // Node i can be the contact of joins i+1 .. n−1, each uniform over the i+1.. nodes then present.
+                expected += 1.0 / (i + 1);
+                double d = counters.ContactsServed - expected;
+                dispersion += d * d / expected;
+            }
         }
 
         progress?.Invoke("connectivity", 0, 1);
@@ -287,6 +342,10 @@ public static class ScampSimulation
             LostSubscriptions = lost,
             LostNoView = lostNoView,
             SubscriptionsKept = kept,
+            WalkSteps = walkSteps,
+            CopiesForwarded = forwarded,
+            ContactViewRatio = network.ContactMeanPartialViewSum > 0 ? network.ContactPartialViewSum / network.ContactMeanPartialViewSum : 0,
+            ContactDispersion = network.Count > 1 ? dispersion / (network.Count - 1) : 0,
             StronglyConnected = connected,
             BuildSimulatedTime = buildTime,
             BuildEvents = buildEvents,
@@ -307,7 +366,14 @@ public static class ScampSimulation
     /// Adds nodes until the network holds <paramref name="nodes"/>: the first starts alone, then one joins every
     /// <paramref name="joinInterval"/> through a uniformly random earlier node; then runs until the queue is quiet.
     /// </summary>
-    public static void Build(SimNetwork network, int nodes, long joinInterval, ref Xoshiro256StarStar random, ProgressHandler? progress, string phase)
+    public static void Build(SimNetwork network, int nodes, long joinInterval, ref Xoshiro256StarStar random, ProgressHandler? progress, string phase) =>
+        Build(network, nodes, joinInterval, ref random, progress, phase, newest: false);
+
+    /// <summary>
+    /// As <see cref="Build(SimNetwork, int, long, ref Xoshiro256StarStar, ProgressHandler?, string)"/>; with
+    /// <paramref name="newest"/> every join goes through the node added just before (if it is a live member).
+    /// </summary>
+    public static void Build(SimNetwork network, int nodes, long joinInterval, ref Xoshiro256StarStar random, ProgressHandler? progress, string phase, bool newest)
     {
         ArgumentNullException.ThrowIfNull(network);
         int start = network.Count;
@@ -325,12 +391,15 @@ public static class ScampSimulation
             }
 
             network.RunUntil(network.Now + joinInterval);
-            int contact;
-            do
+            int contact = i - 1;
+            if (!newest || !network.IsAlive(contact) || network[contact].State != NodeState.Member)
             {
-                contact = random.NextInt(i);
+                do
+                {
+                    contact = random.NextInt(i);
+                }
+                while (!network.IsAlive(contact) || network[contact].State != NodeState.Member);
             }
-            while (!network.IsAlive(contact) || network[contact].State != NodeState.Member);
 
             network.AddAndJoin(contact);
         }
@@ -426,6 +495,8 @@ public static class ScampSimulation
         var options = BuildOptions(p.C, 0) with
         {
             HeartbeatPeriod = p.TimelineHeartbeat,
+            WalkBudget = p.WalkBudget,
+            InitialPeerCapacity = ExpectedPeers(p.Nodes, p.C),
             Lease = p.Lease,
             LeaseOverlap = Math.Min(60_000, Math.Max(1, p.Lease / 4)),
         };

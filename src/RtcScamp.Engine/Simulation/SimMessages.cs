@@ -43,3 +43,68 @@ internal static class SimMessages
 
     private static ReadOnlySequence<byte> Own(in ReadOnlySequence<byte> bytes) => bytes.IsEmpty ? default : new ReadOnlySequence<byte>(bytes.ToArray());
 }
+
+/// <summary>
+/// A message without byte fields in 32 bytes (a pooled <see cref="WireMessage"/> takes 112): the forms that make up a
+/// simulation's traffic (walks, forwarded copies, broadcasts with an empty payload), plus the pool slot's reference
+/// count. Expanding gives back an equal message.
+/// </summary>
+internal struct CompactMessage
+{
+    public NodeId Id;
+    public ulong Number;
+    public MessageType Type;
+    public byte Byte1;
+    public byte Byte2;
+    public int Refs;
+
+    /// <summary>The compact form of <paramref name="m"/>, if it has one.</summary>
+    public static bool TryCreate(in WireMessage m, out CompactMessage compact)
+    {
+        switch (m.Type)
+        {
+            case MessageType.Broadcast:
+                Broadcast b = m.AsBroadcast();
+                if (b.Payload.IsEmpty)
+                {
+                    compact = new CompactMessage { Type = MessageType.Broadcast, Id = b.Id.Origin, Number = b.Id.Sequence, Byte2 = b.Hops };
+                    return true;
+                }
+
+                break;
+            case MessageType.ForwardedSubscription:
+                ForwardedSubscription f = m.AsForwardedSubscription();
+                if (f.Contact.IsEmpty && f.Route.Bytes.IsEmpty)
+                {
+                    compact = new CompactMessage { Type = MessageType.ForwardedSubscription, Id = f.Subscriber, Byte1 = (byte)f.Flags, Byte2 = f.Hops };
+                    return true;
+                }
+
+                break;
+            case MessageType.Subscribe:
+                Subscribe s = m.AsSubscribe();
+                if (s.Contact.IsEmpty && s.Route.Bytes.IsEmpty)
+                {
+                    compact = new CompactMessage { Type = MessageType.Subscribe, Id = s.Subscriber, Number = BitConverter.DoubleToUInt64Bits(s.Budget), Byte1 = (byte)s.Flags };
+                    return true;
+                }
+
+                break;
+        }
+
+        compact = default;
+        return false;
+    }
+
+    /// <summary>True if both hold the same message (reference counts aside).</summary>
+    public readonly bool SameAs(in CompactMessage other) =>
+        Type == other.Type && Id == other.Id && Number == other.Number && Byte1 == other.Byte1 && Byte2 == other.Byte2;
+
+    /// <summary>The message.</summary>
+    public readonly WireMessage Expand() => Type switch
+    {
+        MessageType.Broadcast => new Broadcast(new MessageId(Id, Number), Byte2, default),
+        MessageType.ForwardedSubscription => new ForwardedSubscription(Id, Byte2, (SubscribeFlags)Byte1, default, default),
+        _ => new Subscribe(Id, BitConverter.UInt64BitsToDouble(Number), (SubscribeFlags)Byte1, default, default),
+    };
+}

@@ -2,15 +2,18 @@
 // are in-memory links with a fixed per-link latency (so each link is FIFO), optional per-message jitter
 // (reordering), duplication and loss, all drawn from one seeded generator. One shared NodeOutbox is drained after
 // every input. Built to scale to 10^6 nodes: node i has id (tag, i+1) so the index is recovered without hashing;
-// links live in per-node arrays (a link is stored at both ends, as peer<<32 | epoch, so a lookup only reads the
-// node being handled); events are
-// 32-byte structs and in-flight messages sit in a pooled array indexed by the event's handle.
+// a link is open while the engines are connected, so nothing is stored per link: only pairs that were closed or
+// reconnected get a record (open or closed, and the connection's generation, the epoch that drops messages and
+// closes of an older connection); pending events are 16-byte records in per-time FIFO buckets (SimEventQueue);
+// in-flight messages sit in pools indexed by the event's handle, one slot per fanned-out message (32-byte compact
+// slots for messages without byte fields).
 //
 //   input ──> node.Handle…(now) ──> drain outbox ──> schedule Message/Connect/Close events, re-arm node timer
 //                                                        │
-//   queue (min-heap by time, insertion order) <──────────┘ ──pop──> next input
+//   queue (by time, then insertion order) <──────────────┘ ──pop──> next input
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using RtcScamp.Engine.Randomness;
 using RtcScamp.Wire;
@@ -45,24 +48,28 @@ public sealed record SimNetworkOptions
 public sealed class SimNetwork
 {
     private const ulong IdTag = 0x5CA3_9000_0000_0000UL;
+    private const int CompactFlag = 1 << 27; // handle bit: the message is in the compact pool
     private readonly ScampOptions _options;
     private readonly ulong _seed;
     private readonly NodeOutbox _outbox = new(64);
     private readonly SimEventQueue _queue = new();
-    private ScampNode[] _nodes = new ScampNode[16];
-    private bool[] _alive = new bool[16];
-    private long[] _timer = new long[16];
-    private LinkList[] _links = new LinkList[16];
+    private NodeSlot[] _slots = new NodeSlot[16];
     private int _count;
     private WireMessage[] _messages = new WireMessage[64];
+    private int[] _messageRefs = new int[64];
     private int[] _freeMessages = new int[64];
+    private int _drainHandle = -1;
+    private CompactMessage[] _compact = new CompactMessage[64];
+    private int[] _freeCompact = new int[64];
+    private int _freeCompactCount;
+    private int _compactUsed;
     private int _freeCount;
     private int _messagesUsed;
     private readonly List<int> _rejoins = [];
     private readonly ArrayBufferWriter<byte> _encoded = new(256);
     private static readonly WireLimits s_traceLimits = WireLimits.Default with { MaxRoute = WireLimits.MaxRouteLength };
     private Xoshiro256StarStar _random;
-    private uint _nextEpoch = 1;
+    private readonly Dictionary<ulong, uint> _records = [];
     private ulong _trace = 14695981039346656037UL;
 
     /// <summary>Creates an empty network; every node runs with <paramref name="options"/>.</summary>
@@ -109,6 +116,22 @@ public sealed class SimNetwork
     /// <summary>Largest number of events waiting at once.</summary>
     public int PendingEventsHighWater => _queue.HighWater;
 
+    /// <summary>Accept messages sent so far: one per arc made (the keeper's or the contact's), so arcs made ≈ this.</summary>
+    public long AcceptsSent { get; private set; }
+
+    /// <summary>Walks that ended at a contact (the contact's Subscribe handling fanned the subscription out).</summary>
+    public long ContactsChosen { get; private set; }
+
+    /// <summary>Σ over chosen contacts of |PartialView(contact)| when it was chosen.</summary>
+    public long ContactPartialViewSum { get; private set; }
+
+    /// <summary>
+    /// Σ over chosen contacts of the mean |PartialView| at that moment (<see cref="AcceptsSent"/> / (nodes − 1)).
+    /// <see cref="ContactPartialViewSum"/> divided by this is 1 when contacts are uniform over nodes, above 1 when
+    /// the walk favours nodes with large views (which makes views grow faster than (c+1)(H_n − 1)).
+    /// </summary>
+    public double ContactMeanPartialViewSum { get; private set; }
+
     /// <summary>Open links (connections) between nodes.</summary>
     public long LinkCount { get; private set; }
 
@@ -122,7 +145,7 @@ public sealed class SimNetwork
     public Action<int, NodeOutput>? OnOutput { get; set; }
 
     /// <summary>The i-th node.</summary>
-    public ScampNode this[int index] => _nodes[index];
+    public ScampNode this[int index] => _slots[index].Node;
 
     /// <summary>The id of node <paramref name="index"/>.</summary>
     public static NodeId IdOf(int index) => new(IdTag, (ulong)index + 1);
@@ -131,13 +154,13 @@ public sealed class SimNetwork
     public int IndexOf(NodeId id) => id.High == IdTag && id.Low >= 1 && id.Low <= (ulong)_count ? (int)(id.Low - 1) : -1;
 
     /// <summary>True until the node crashed or finished leaving.</summary>
-    public bool IsAlive(int index) => _alive[index] && _nodes[index].State != NodeState.Left;
+    public bool IsAlive(int index) => _slots[index].Alive && _slots[index].Node.State != NodeState.Left;
 
     /// <summary>Adds and starts the first node of an overlay (alone).</summary>
     public int AddFirst()
     {
         int index = AddNode();
-        _nodes[index].Start(Now);
+        _slots[index].Node.Start(Now);
         Drain(index);
         return index;
     }
@@ -151,12 +174,12 @@ public sealed class SimNetwork
         }
 
         int index = AddNode();
-        SetLink(index, contact, _nextEpoch++);
-        _nodes[index].HandleConnectionUp(IdOf(contact), Now);
+        SetLink(index, contact);
+        _slots[index].Node.HandleConnectionUp(IdOf(contact), Now);
         Drain(index);
-        _nodes[contact].HandleConnectionUp(IdOf(index), Now);
+        _slots[contact].Node.HandleConnectionUp(IdOf(index), Now);
         Drain(contact);
-        _nodes[index].Join(IdOf(contact), Now);
+        _slots[index].Node.Join(IdOf(contact), Now);
         Drain(index);
         LastActivity = Now;
         return index;
@@ -165,7 +188,7 @@ public sealed class SimNetwork
     /// <summary>Node <paramref name="index"/> leaves gracefully.</summary>
     public void Leave(int index)
     {
-        _nodes[index].Leave(Now);
+        _slots[index].Node.Leave(Now);
         Drain(index);
         LastActivity = Now;
     }
@@ -176,15 +199,15 @@ public sealed class SimNetwork
     /// </summary>
     public void Crash(int index, bool notifyPeers)
     {
-        if (!_alive[index])
+        if (!_slots[index].Alive)
         {
             return;
         }
 
-        _alive[index] = false;
+        _slots[index].Alive = false;
         if (notifyPeers)
         {
-            ScampNode node = _nodes[index];
+            ScampNode node = _slots[index].Node;
             var peers = new NodeId[node.PeerCount];
             int n = node.CopyPeers(peers);
             for (int i = 0; i < n; i++)
@@ -203,7 +226,7 @@ public sealed class SimNetwork
     /// <summary>Node <paramref name="index"/> broadcasts <paramref name="payload"/>.</summary>
     public MessageId Broadcast(int index, ReadOnlyMemory<byte> payload)
     {
-        MessageId id = _nodes[index].Broadcast(new ReadOnlySequence<byte>(payload), Now);
+        MessageId id = _slots[index].Node.Broadcast(new ReadOnlySequence<byte>(payload), Now);
         Drain(index);
         LastActivity = Now;
         return id;
@@ -250,19 +273,18 @@ public sealed class SimNetwork
     private int AddNode()
     {
         int index = _count;
-        if (index == _nodes.Length)
+        if (index == _slots.Length)
         {
-            int size = index * 2;
-            Array.Resize(ref _nodes, size);
-            Array.Resize(ref _alive, size);
-            Array.Resize(ref _timer, size);
-            Array.Resize(ref _links, size);
+            Array.Resize(ref _slots, index * 2);
         }
 
         ulong state = _seed ^ ((ulong)index * 0x9E3779B97F4A7C15UL);
-        _nodes[index] = new ScampNode(IdOf(index), _options, Xoshiro256StarStar.SplitMix64(ref state), _outbox);
-        _alive[index] = true;
-        _timer[index] = long.MaxValue;
+        _slots[index] = new NodeSlot
+        {
+            Node = new ScampNode(IdOf(index), _options, Xoshiro256StarStar.SplitMix64(ref state), _outbox),
+            Alive = true,
+            Timer = long.MaxValue,
+        };
         _count++;
         return index;
     }
@@ -270,16 +292,15 @@ public sealed class SimNetwork
     private void Step()
     {
         _queue.TryPop(out SimEvent e);
-        Prefetch();
         Now = e.Time;
         EventsProcessed++;
         switch (e.Kind)
         {
             case SimEventKind.Timer:
-                if (_timer[e.To] == e.Time && IsAlive(e.To))
+                if (_slots[e.To].Timer == e.Time && IsAlive(e.To))
                 {
-                    _timer[e.To] = long.MaxValue;
-                    _nodes[e.To].HandleTimeout(Now);
+                    _slots[e.To].Timer = long.MaxValue;
+                    _slots[e.To].Node.HandleTimeout(Now);
                     Drain(e.To);
                 }
 
@@ -292,12 +313,31 @@ public sealed class SimNetwork
                     break;
                 }
 
-                if (_messages[e.Handle].Type != MessageType.Heartbeat)
+                WireMessage message = (e.Handle & CompactFlag) != 0 ? _compact[e.Handle & ~CompactFlag].Expand() : _messages[e.Handle];
+                MessageType type = message.Type;
+                if (type != MessageType.Heartbeat)
                 {
                     LastActivity = Now;
                 }
 
-                _nodes[e.To].HandleMessage(IdOf(e.From), _messages[e.Handle], Now);
+                ScampNode node = _slots[e.To].Node;
+                if (type == MessageType.Subscribe)
+                {
+                    int partialView = node.PartialViewCount;
+                    long served = node.Counters.ContactsServed;
+                    node.HandleMessage(IdOf(e.From), message, Now);
+                    if (node.Counters.ContactsServed != served)
+                    {
+                        ContactsChosen++;
+                        ContactPartialViewSum += partialView;
+                        ContactMeanPartialViewSum += (double)AcceptsSent / Math.Max(1, _count - 1);
+                    }
+                }
+                else
+                {
+                    node.HandleMessage(IdOf(e.From), message, Now);
+                }
+
                 Drain(e.To); // outputs may alias the message's bytes: release its slot after draining
                 ReleaseMessage(e.Handle);
                 break;
@@ -312,7 +352,7 @@ public sealed class SimNetwork
                     RemoveLink(e.From, e.To);
                     if (IsAlive(e.To))
                     {
-                        _nodes[e.To].HandleConnectionDown(IdOf(e.From), e.Reason, Now);
+                        _slots[e.To].Node.HandleConnectionDown(IdOf(e.From), e.Reason, Now);
                         Drain(e.To);
                     }
                 }
@@ -322,33 +362,31 @@ public sealed class SimNetwork
     }
 
     /// <summary>
-    /// At 10^5 nodes every event reads a random node's object, peer table and link list from main memory. Two-stage
-    /// software prefetch hides part of that: the node of the event after next gets its object fetched now, and the
-    /// next event's node (whose object was fetched one step ago) gets its peer table and link list fetched.
-    /// Prefetches are hints only: nothing observable changes.
+    /// At 10^5 nodes and more every event reads a random node's object, peer table and link list from main memory.
+    /// When a message is scheduled its receiver is known, so everything it will read is prefetched into L2 then
+    /// (addresses from the receiver's slot, one line): while ~(c+1)·ln n copies are in flight the misses of the
+    /// coming events overlap instead of being paid one after another. Prefetches are hints only: nothing observable
+    /// changes (a stale or moved array merely wastes the hint).
     /// </summary>
-    private unsafe void Prefetch()
+    private void PrefetchNode(int index)
     {
         if (!Sse.IsSupported)
         {
             return;
         }
 
-        int next = _queue.PeekTo;
-        if (next >= 0)
-        {
-            PrefetchLines(_nodes[next].PeerStorage, 12);
-            PrefetchLines(_links[next].Items, 4);
-        }
-
-        int after = _queue.PeekSecondTo;
-        if (after >= 0)
-        {
-            PrefetchLines(_nodes[after], 11);
-        }
+        ref NodeSlot slot = ref _slots[index];
+        int peers = slot.PeerCount;
+        PrefetchBytes(slot.Node, NodeBytes);
+        PrefetchBytes(slot.PeerKeys, ArrayHeader + (peers * sizeof(ushort)));
+        PrefetchBytes(slot.PeerEntries, ArrayHeader + (peers * PeerEntryBytes));
     }
 
-    private static unsafe void PrefetchLines(object? target, int lines)
+    private const int ArrayHeader = 16;
+    private const int NodeBytes = 640;
+    private const int PeerEntryBytes = 24;
+
+    private static unsafe void PrefetchBytes(object? target, int bytes)
     {
         if (target is null)
         {
@@ -357,9 +395,9 @@ public sealed class SimNetwork
 
         // The object's address; if a GC moves it right after, the hint is merely wasted.
         byte* p = (byte*)Unsafe.As<object, nint>(ref target);
-        for (int i = 0; i < lines; i++)
+        for (int offset = 0; offset < bytes; offset += 64)
         {
-            Sse.Prefetch0(p + (64 * i));
+            Sse.Prefetch1(p + offset);
         }
     }
 
@@ -372,12 +410,12 @@ public sealed class SimNetwork
 
         if (!IsAlive(to))
         {
-            _nodes[from].HandleConnectionDown(IdOf(to), CloseReason.ConnectFailed, Now);
+            _slots[from].Node.HandleConnectionDown(IdOf(to), CloseReason.ConnectFailed, Now);
             Drain(from);
             return;
         }
 
-        if (_nodes[from].IsConnected(IdOf(to)))
+        if (_slots[from].Node.IsConnected(IdOf(to)))
         {
             // Both ends dialled each other; the other attempt already connected them.
             return;
@@ -387,20 +425,21 @@ public sealed class SimNetwork
         {
             // The initiator had closed the old connection; its close has not reached the target yet. The new
             // connection replaces it, so the target sees the old one go down first.
-            _nodes[to].HandleConnectionDown(IdOf(from), CloseReason.PeerClosed, Now);
+            _slots[to].Node.HandleConnectionDown(IdOf(from), CloseReason.PeerClosed, Now);
             Drain(to);
         }
 
-        SetLink(from, to, _nextEpoch++);
+        SetLink(from, to);
 
-        _nodes[from].HandleConnectionUp(IdOf(to), Now);
+        _slots[from].Node.HandleConnectionUp(IdOf(to), Now);
         Drain(from);
-        _nodes[to].HandleConnectionUp(IdOf(from), Now);
+        _slots[to].Node.HandleConnectionUp(IdOf(from), Now);
         Drain(to);
     }
 
     private void Drain(int index)
     {
+        _drainHandle = -1;
         while (_outbox.TryPoll(out NodeOutput output))
         {
             if (TraceOutputs)
@@ -413,6 +452,11 @@ public sealed class SimNetwork
             switch (output.Kind)
             {
                 case OutputKind.Send:
+                    if (output.Message.Type == MessageType.Accept)
+                    {
+                        AcceptsSent++;
+                    }
+
                     if (peer >= 0 && TryGetLink(index, peer, out uint epoch))
                     {
                         ScheduleMessage(index, peer, epoch, output.Message);
@@ -433,7 +477,7 @@ public sealed class SimNetwork
                     _rejoins.Add(index);
                     break;
                 case OutputKind.Close:
-                    if (peer >= 0 && TryGetLink(index, peer, out uint closing))
+                    if (peer >= 0 && TryGetClosingLink(index, peer, out uint closing))
                     {
                         _queue.Push(new SimEvent { Time = Now + Latency(index, peer), Kind = SimEventKind.Close, From = index, To = peer, Epoch = closing, Reason = output.Reason });
                     }
@@ -450,11 +494,15 @@ public sealed class SimNetwork
             RejoinThroughRandomMember(node);
         }
 
-        long t = _nodes[index].PollTimeout();
-        if (t != long.MaxValue && t != _timer[index])
+        ref NodeSlot slot = ref _slots[index];
+        slot.PeerKeys = slot.Node.PeerKeys;
+        slot.PeerEntries = slot.Node.PeerStorage;
+        slot.PeerCount = slot.Node.PeerCount;
+        long t = slot.Node.PollTimeout();
+        if (t != long.MaxValue && t != slot.Timer)
         {
             t = Math.Max(t, Now);
-            _timer[index] = t;
+            slot.Timer = t;
             _queue.Push(new SimEvent { Time = t, Kind = SimEventKind.Timer, To = index });
         }
     }
@@ -464,10 +512,10 @@ public sealed class SimNetwork
         int members = 0;
         for (int i = 0; i < _count; i++)
         {
-            members += i != index && IsAlive(i) && _nodes[i].State == NodeState.Member ? 1 : 0;
+            members += i != index && IsAlive(i) && _slots[i].Node.State == NodeState.Member ? 1 : 0;
         }
 
-        if (members == 0 || !IsAlive(index) || _nodes[index].State != NodeState.Member)
+        if (members == 0 || !IsAlive(index) || _slots[index].Node.State != NodeState.Member)
         {
             return;
         }
@@ -476,19 +524,19 @@ public sealed class SimNetwork
         int contact = -1;
         for (int i = 0; i < _count && contact < 0; i++)
         {
-            if (i != index && IsAlive(i) && _nodes[i].State == NodeState.Member && k-- == 0)
+            if (i != index && IsAlive(i) && _slots[i].Node.State == NodeState.Member && k-- == 0)
             {
                 contact = i;
             }
         }
 
         Rejoins++;
-        SetLink(index, contact, _nextEpoch++);
-        _nodes[index].HandleConnectionUp(IdOf(contact), Now);
+        SetLink(index, contact);
+        _slots[index].Node.HandleConnectionUp(IdOf(contact), Now);
         Drain(index);
-        _nodes[contact].HandleConnectionUp(IdOf(index), Now);
+        _slots[contact].Node.HandleConnectionUp(IdOf(index), Now);
         Drain(contact);
-        _nodes[index].Join(IdOf(contact), Now);
+        _slots[index].Node.Join(IdOf(contact), Now);
         Drain(index);
         LastActivity = Now;
     }
@@ -501,14 +549,48 @@ public sealed class SimNetwork
         }
 
         int copies = Conditions.DuplicateProbability > 0 && _random.NextDouble() < Conditions.DuplicateProbability ? 2 : 1;
-        WireMessage owned = SimMessages.Copy(message);
+        PrefetchNode(to);
+        // A node fans one message out to many peers (a broadcast forward, a contact's copies): those events share one
+        // pool slot, so a broadcast wave over 10^6 nodes holds one message per sender, not one per arc; and messages
+        // without byte fields (nearly all of them) take a 32-byte compact slot instead of a 112-byte WireMessage.
+        int handle = _drainHandle;
+        if (CompactMessage.TryCreate(message, out CompactMessage compact))
+        {
+            if (handle < 0 || (handle & CompactFlag) == 0 || !_compact[handle & ~CompactFlag].SameAs(compact))
+            {
+                handle = RentCompact(compact) | CompactFlag;
+                _drainHandle = handle;
+            }
+        }
+        else if (handle < 0 || (handle & CompactFlag) != 0 || !SameBits(_messages[handle], message))
+        {
+            handle = RentMessage(SimMessages.Copy(message));
+            _drainHandle = handle;
+        }
+
         for (int i = 0; i < copies; i++)
         {
             long delay = Latency(from, to) + (Conditions.Jitter > 0 ? (long)(_random.NextDouble() * (Conditions.Jitter + 1)) : 0);
-            int handle = RentMessage(owned);
+            if ((handle & CompactFlag) != 0)
+            {
+                _compact[handle & ~CompactFlag].Refs++;
+            }
+            else
+            {
+                _messageRefs[handle]++;
+            }
+
             _queue.Push(new SimEvent { Time = Now + delay, Kind = SimEventKind.Message, From = from, To = to, Epoch = epoch, Handle = handle });
         }
     }
+
+    /// <summary>
+    /// True if both messages are the same bits: then they are the same message (byte fields referring to the same
+    /// memory). Differing padding only makes a shareable message not shared.
+    /// </summary>
+    private static bool SameBits(in WireMessage a, in WireMessage b) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<WireMessage, byte>(ref Unsafe.AsRef(in a)), Unsafe.SizeOf<WireMessage>())
+            .SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<WireMessage, byte>(ref Unsafe.AsRef(in b)), Unsafe.SizeOf<WireMessage>()));
 
     private int RentMessage(in WireMessage message)
     {
@@ -522,6 +604,7 @@ public sealed class SimNetwork
             if (_messagesUsed == _messages.Length)
             {
                 Array.Resize(ref _messages, _messages.Length * 2);
+                Array.Resize(ref _messageRefs, _messages.Length);
                 Array.Resize(ref _freeMessages, _messages.Length);
             }
 
@@ -532,95 +615,139 @@ public sealed class SimNetwork
         return handle;
     }
 
+    private int RentCompact(in CompactMessage message)
+    {
+        int index;
+        if (_freeCompactCount > 0)
+        {
+            index = _freeCompact[--_freeCompactCount];
+        }
+        else
+        {
+            if (_compactUsed == _compact.Length)
+            {
+                Array.Resize(ref _compact, _compact.Length * 2);
+                Array.Resize(ref _freeCompact, _compact.Length);
+            }
+
+            index = _compactUsed++;
+        }
+
+        if (index >= CompactFlag)
+        {
+            throw new InvalidOperationException("Too many messages in flight.");
+        }
+
+        _compact[index] = message;
+        return index;
+    }
+
     private void ReleaseMessage(int handle)
     {
+        if ((handle & CompactFlag) != 0)
+        {
+            int index = handle & ~CompactFlag;
+            if (--_compact[index].Refs == 0)
+            {
+                _freeCompact[_freeCompactCount++] = index;
+            }
+
+            return;
+        }
+
+        if (--_messageRefs[handle] > 0)
+        {
+            return;
+        }
+
         _messages[handle] = default;
         _freeMessages[_freeCount++] = handle;
     }
 
-    /// <summary>Looks the link up in <paramref name="a"/>'s list: the node being handled, whose memory is already hot.</summary>
+    /// <summary>
+    /// Whether the link a–b is open, and its epoch (the pair's connection generation). Pairs that were never closed
+    /// have no record: their link is open exactly when the engines are connected (the harness opens a link before
+    /// telling either engine, and an engine forgets a connected peer only by a Close output or after the harness
+    /// removed the link, both of which leave a record), so node <paramref name="a"/>, the node being handled, is
+    /// asked (then <paramref name="b"/>), and at 10^6 nodes the harness stores nothing per link.
+    /// </summary>
     private bool TryGetLink(int a, int b, out uint epoch)
     {
-        ref LinkList list = ref _links[a];
-        ulong[]? items = list.Items;
-        int count = list.Count;
-        for (int i = 0; i < count; i++)
+        if (_records.Count > 0 && _records.TryGetValue(LinkKey(a, b), out uint record))
         {
-            ulong entry = items![i];
-            if ((int)(entry >> 32) == b)
-            {
-                epoch = (uint)entry;
-                return true;
-            }
+            epoch = record >> 1;
+            return (record & 1) != 0;
+        }
+
+        // The other end is asked only when a is not connected: a node drained right after it sent to a peer and then
+        // forgot it in the same input (a leave, a violation) must still have that message delivered.
+        epoch = 0;
+        return _slots[a].Node.IsConnected(IdOf(b)) || _slots[b].Node.IsConnected(IdOf(a));
+    }
+
+    /// <summary>
+    /// As <see cref="TryGetLink"/> for a link whose end <paramref name="closer"/> has just forgotten the other (its Close
+    /// output): the other end vouches for it, and a record is made since the closer no longer can.
+    /// </summary>
+    private bool TryGetClosingLink(int closer, int peer, out uint epoch)
+    {
+        ulong key = LinkKey(closer, peer);
+        if (_records.TryGetValue(key, out uint record))
+        {
+            epoch = record >> 1;
+            return (record & 1) != 0;
         }
 
         epoch = 0;
-        return false;
+        if (!_slots[peer].Node.IsConnected(IdOf(closer)))
+        {
+            return false;
+        }
+
+        _records[key] = 1; // generation 0, open
+        return true;
     }
 
-    private void SetLink(int a, int b, uint epoch)
+    /// <summary>Opens a link (a new connection: messages and closes of an older one between the pair are dropped).</summary>
+    private void SetLink(int a, int b)
     {
-        if (!SetLinkAt(a, b, epoch))
+        ulong key = LinkKey(a, b);
+        if (_records.TryGetValue(key, out uint record))
+        {
+            LinkCount += (record & 1) == 0 ? 1 : 0;
+            _records[key] = ((record >> 1) + 1) << 1 | 1;
+        }
+        else if (_slots[a].Node.IsConnected(IdOf(b)) || _slots[b].Node.IsConnected(IdOf(a)))
+        {
+            _records[key] = (1u << 1) | 1; // replaces the pair's first connection
+        }
+        else
         {
             LinkCount++;
         }
-
-        SetLinkAt(b, a, epoch);
-    }
-
-    /// <summary>Stores the link in <paramref name="a"/>'s list; true if it replaced an existing entry.</summary>
-    private bool SetLinkAt(int a, int b, uint epoch)
-    {
-        ref LinkList list = ref _links[a];
-        ulong entry = ((ulong)(uint)b << 32) | epoch;
-        for (int i = 0; i < list.Count; i++)
-        {
-            if ((int)(list.Items![i] >> 32) == b)
-            {
-                list.Items[i] = entry;
-                return true;
-            }
-        }
-
-        if (list.Items is null || list.Count == list.Items.Length)
-        {
-            Array.Resize(ref list.Items, list.Items is null ? 4 : list.Items.Length + Math.Max(4, list.Items.Length / 2));
-        }
-
-        list.Items[list.Count++] = entry;
-        return false;
     }
 
     private void RemoveLink(int a, int b)
     {
-        if (RemoveLinkAt(a, b))
-        {
-            LinkCount--;
-        }
-
-        RemoveLinkAt(b, a);
+        ulong key = LinkKey(a, b);
+        uint generation = _records.TryGetValue(key, out uint record) ? record >> 1 : 0;
+        _records[key] = generation << 1; // closed; a later connection is the next generation
+        LinkCount--;
     }
 
-    private bool RemoveLinkAt(int a, int b)
+    /// <summary>
+    /// Everything the harness keeps per node, in one 40-byte array element so an event reads one line of it: the node,
+    /// its timer, whether it is alive, and the node's peer-table arrays and size as of its last drained input (for
+    /// prefetching only: a stale array is a wasted hint).
+    /// </summary>
+    private struct NodeSlot
     {
-        ref LinkList list = ref _links[a];
-        for (int i = 0; i < list.Count; i++)
-        {
-            if ((int)(list.Items![i] >> 32) == b)
-            {
-                list.Items[i] = list.Items[--list.Count];
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>The links of one node (each link is stored at both ends), as peer &lt;&lt; 32 | epoch.</summary>
-    private struct LinkList
-    {
-        public ulong[]? Items;
-        public int Count;
+        public ScampNode Node;
+        public Array? PeerKeys;
+        public Array? PeerEntries;
+        public long Timer;
+        public int PeerCount;
+        public bool Alive;
     }
 
     private long Latency(int a, int b)

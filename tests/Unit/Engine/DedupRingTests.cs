@@ -30,6 +30,37 @@ public class DedupRingTests
     }
 
     [Fact]
+    public void A_grown_ring_keeps_every_id_and_forgets_in_the_same_order()
+    {
+        var small = new DedupRing(4);
+        var reference = new DedupRing(16);
+        for (ulong i = 0; i < 6; i++)
+        {
+            small.TryAdd(Id(1, i));
+            reference.TryAdd(Id(1, i));
+        }
+
+        DedupRing grown = small.Grown(16); // small had forgotten 0 and 1 already
+        Assert.Equal(16, grown.Capacity);
+        Assert.Equal(4, grown.Count);
+        Assert.False(grown.Contains(Id(1, 1)));
+        for (ulong i = 2; i < 6; i++)
+        {
+            Assert.True(grown.Contains(Id(1, i)));
+        }
+
+        for (ulong i = 6; i < 18; i++)
+        {
+            grown.TryAdd(Id(1, i));
+        }
+
+        Assert.True(grown.Contains(Id(1, 2)));
+        Assert.True(grown.TryAdd(Id(1, 18))); // 16 remembered: the oldest, 2, goes first
+        Assert.False(grown.Contains(Id(1, 2)));
+        Assert.True(grown.Contains(Id(1, 3)));
+    }
+
+    [Fact]
     public void Capacity_one_keeps_only_the_last()
     {
         var ring = new DedupRing(1);
