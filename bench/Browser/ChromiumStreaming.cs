@@ -1,3 +1,5 @@
+using RtcScamp.Transport.WebRtc;
+
 namespace RtcScamp.Bench.Browser;
 
 /// <summary>
@@ -62,4 +64,17 @@ internal static class ChromiumStreaming
             new Promise((_, no) => setTimeout(() => no(new Error('ICE gathering timed out')), 30000))]);
         }
         """;
+
+    /// <summary>Our PeerConnection answers the page's full offer SDP; returns the full answer SDP for the page.</summary>
+    public static string AnswerBrowserOffer(PeerConnection ours, string offerSdp)
+    {
+        if (!BrowserSdp.TryCompact(offerSdp, out string? offer, out string? mid, out string error)
+            || !ours.TryAcceptOffer(offer, out string? answer, out error)
+            || !BrowserSdp.TryExpand(answer, out string? answerSdp, out error, mid!))
+        {
+            throw new InvalidOperationException("signaling failed: " + error);
+        }
+
+        return answerSdp;
+    }
 }

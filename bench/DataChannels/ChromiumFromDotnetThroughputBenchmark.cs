@@ -121,12 +121,7 @@ public class ChromiumFromDotnetThroughputBenchmark
               return pc.localDescription.sdp;
             }
             """);
-        if (!BrowserSdp.TryCompact(offerSdp, out string? offer, out string? mid, out string error)
-            || !ours.TryAcceptOffer(offer, out string? answer, out error)
-            || !BrowserSdp.TryExpand(answer, out string? answerSdp, out error, mid!))
-        {
-            throw new InvalidOperationException("signaling failed: " + error);
-        }
+        string answerSdp = ChromiumStreaming.AnswerBrowserOffer(ours, offerSdp);
 
         await _page.EvaluateAsync("sdp => pc.setRemoteDescription({ type: 'answer', sdp })", answerSdp);
         await connected.WaitAsync(TimeSpan.FromSeconds(20));
