@@ -144,7 +144,14 @@ public sealed partial class ScampNode
             }
         }
 
+        RejoinWithEmptyView(now);
+    }
+
+    /// <summary>With no out-arc left, a resubscription is a rejoin (a <c>None</c> subscription that also makes the contact arc).</summary>
+    private void RejoinWithEmptyView(long now)
+    {
         _emptyViewTicks = 0;
+        _isolatedTicks = 0;
         _counters.EmptyViewRejoins++;
         Resubscribe(SubscribeFlags.None, now);
     }
@@ -842,10 +849,7 @@ public sealed partial class ScampNode
         _isolatedTicks = _ivCount == 0 ? (byte)(_isolatedTicks + 1) : (byte)0;
         if (_emptyViewTicks >= _livenessTicks)
         {
-            _emptyViewTicks = 0;
-            _isolatedTicks = 0;
-            _counters.EmptyViewRejoins++;
-            Resubscribe(SubscribeFlags.None, now);
+            RejoinWithEmptyView(now);
         }
         else if (_isolatedTicks >= _livenessTicks)
         {
