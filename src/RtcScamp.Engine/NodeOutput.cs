@@ -70,7 +70,8 @@ public enum ViewChange : byte
 public readonly struct NodeOutput
 {
     internal NodeOutput(OutputKind kind, NodeId peer, in WireMessage message = default, NodeRoute route = default,
-        ReadOnlySequence<byte> contact = default, CloseReason reason = CloseReason.None, ViewChange change = ViewChange.None)
+        ReadOnlySequence<byte> contact = default, CloseReason reason = CloseReason.None, ViewChange change = ViewChange.None,
+        int peerSlot = -1)
     {
         Kind = kind;
         Peer = peer;
@@ -79,6 +80,7 @@ public readonly struct NodeOutput
         Contact = contact;
         Reason = reason;
         Change = change;
+        PeerSlot = peerSlot;
     }
 
     /// <summary>Which output this is.</summary>
@@ -101,6 +103,12 @@ public readonly struct NodeOutput
 
     /// <summary>For ViewChanged: what changed.</summary>
     public ViewChange Change { get; }
+
+    /// <summary>
+    /// Send outputs: the peer's slot in the node's peer table when the output was made, a hint for
+    /// <see cref="ScampNode.SlotOf(NodeId, int)"/> (later outputs of the same input may have moved the peer).
+    /// </summary>
+    internal int PeerSlot { get; }
 
     /// <summary>Kind and peer, for logs.</summary>
     public override string ToString() => Kind switch

@@ -276,11 +276,15 @@ public sealed partial class ScampNode
     /// <summary>The peer table slot of <paramref name="peer"/> (-1 if unknown), for <see cref="HandleMessageAt"/>.</summary>
     internal int SlotOf(NodeId peer) => _peers.Find(peer);
 
-    /// <summary>True if <paramref name="slot"/> (from <see cref="SlotOf"/>) is a peer whose connection is up.</summary>
+    /// <summary>As <see cref="SlotOf(NodeId)"/>, trying <paramref name="hint"/> (e.g. <see cref="NodeOutput.PeerSlot"/>) first.</summary>
+    internal int SlotOf(NodeId peer, int hint) =>
+        (uint)hint < (uint)_peers.Count && _peers[hint].Id == peer ? hint : _peers.Find(peer);
+
+    /// <summary>True if <paramref name="slot"/> (from <see cref="SlotOf(NodeId)"/>) is a peer whose connection is up.</summary>
     internal bool IsConnectedAt(int slot) => slot >= 0 && _peers[slot].Has(PeerFlags.Connected);
 
     /// <summary>
-    /// <see cref="HandleMessage"/> for a sender already looked up with <see cref="SlotOf"/> (no input in between): a
+    /// <see cref="HandleMessage"/> for a sender already looked up with <see cref="SlotOf(NodeId)"/> (no input in between): a
     /// simulator that checks the link first saves the second lookup.
     /// </summary>
     internal void HandleMessageAt(int slot, in WireMessage message, long now)
@@ -422,7 +426,7 @@ public sealed partial class ScampNode
         ref Peer p = ref _peers[slot];
         p.Flags |= PeerFlags.SentThisTick;
         _counters.MessagesSent++;
-        _outbox.Add(new NodeOutput(OutputKind.Send, p.Id, message));
+        _outbox.Add(new NodeOutput(OutputKind.Send, p.Id, message, peerSlot: slot));
     }
 
     private void Violation(int slot)

@@ -480,7 +480,7 @@ public sealed class SimNetwork
                         AcceptsSent++;
                     }
 
-                    if (peer >= 0 && TryGetLink(index, peer, out uint epoch))
+                    if (peer >= 0 && TryGetLinkAt(index, peer, _slots[index].Node.SlotOf(output.Peer, output.PeerSlot), out uint epoch))
                     {
                         ScheduleMessage(index, peer, epoch, output.Message);
                     }
