@@ -463,8 +463,10 @@ public sealed class SimNetwork
     private void Drain(int index)
     {
         _drainHandle = -1;
-        while (_outbox.TryPoll(out NodeOutput output))
+        // Outputs are read in place (each is ~190 bytes); the outbox reuses its byte arena once drained.
+        while (_outbox.Count > 0)
         {
+            ref readonly NodeOutput output = ref _outbox.Front;
             if (TraceOutputs)
             {
                 Trace(index, output);
@@ -475,14 +477,14 @@ public sealed class SimNetwork
             switch (output.Kind)
             {
                 case OutputKind.Send:
-                    if (output.Message.Type == MessageType.Accept)
+                    if (output.MessageRef.Type == MessageType.Accept)
                     {
                         AcceptsSent++;
                     }
 
                     if (peer >= 0 && TryGetLinkAt(index, peer, _slots[index].Node.SlotOf(output.Peer, output.PeerSlot), out uint epoch))
                     {
-                        ScheduleMessage(index, peer, epoch, output.Message);
+                        ScheduleMessage(index, peer, epoch, output.MessageRef);
                     }
 
                     break;
@@ -509,6 +511,8 @@ public sealed class SimNetwork
 
                     break;
             }
+
+            _outbox.Advance();
         }
 
         if (_rejoins.Count > 0)
@@ -798,7 +802,7 @@ public sealed class SimNetwork
         {
             // The message exactly as it would go on the wire.
             _encoded.ResetWrittenCount();
-            MessageCodec.Write(_encoded, output.Message, s_traceLimits);
+            MessageCodec.Write(_encoded, output.MessageRef, s_traceLimits);
             foreach (byte b in _encoded.WrittenSpan)
             {
                 _trace ^= b;
