@@ -12,7 +12,7 @@
 //                 │                     └─ [rec rec rec]
 //                 └─ [rec × 64] -> [rec rec]    one FIFO per slot: a chain of 64-record chunks from a shared pool
 //   overflow:  min-heap of (time, sequence, record) for times outside the window: ≥ base + 1024 (timers), or
-//              < base (a push into the past; the simulator never does it)
+//              < base (a push into the past; the simulator never does it, as it schedules at Now or later)
 //   record:    16 bytes | To 4 | From 4 | Epoch 4 | kind 2 bits, handle or close reason 28 bits |
 //
 // Push: a time inside the window is appended to its slot's FIFO (O(1), no sequence number: the FIFO is the order);
@@ -23,9 +23,14 @@
 // event whose time entered the window moves into its slot, in (time, sequence) order. Those times were outside the
 // window until this moment, so no direct push to them has happened yet: each slot's FIFO stays in push order. Base
 // never moves back while events are pending, so a time, once inside the window, only receives direct pushes.
-// 16 bytes per pending event in the wheel, no array doubling under a burst, and no allocation once the pools are warm.
+// PeekTime finds the same minimum without moving base (a caller may peek, then schedule before that time).
+// An emptied slot keeps its last chunk (at most 1024 chunks, 1 MiB), so the build's usual one-event slot opens and
+// closes without a pool trip. 16 bytes per pending event in the wheel, no array doubling under a burst, and no
+// allocation once the pools are warm (the overflow heap is an array that doubles; it holds timers, not waves).
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace RtcScamp.Engine.Simulation;
@@ -134,7 +139,20 @@ public sealed class SimEventQueue
         long time = e.Time;
         if (time >= _base && (ulong)(time - _base) < Window)
         {
-            Append((int)time & SlotMask, record);
+            // The index is masked below Window = _slots.Length: no bounds check needed.
+            ref Slot s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (int)time & SlotMask);
+            Record[]? tail = s.Tail;
+            int position = s.TailPosition;
+            if (position != 0 && tail is not null && (uint)position < (uint)tail.Length)
+            {
+                tail[position] = record;
+                s.TailPosition = position + 1;
+                _wheelCount++;
+            }
+            else
+            {
+                Append((int)time & SlotMask, record);
+            }
         }
         else
         {
@@ -166,14 +184,26 @@ public sealed class SimEventQueue
         }
         else
         {
-            int slot = (int)_base & SlotMask;
-            if ((_occupied[slot >> 6] & (1UL << slot)) == 0)
+            ref Slot s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (int)_base & SlotMask);
+            if (s.TailPosition == 0)
             {
-                slot = Advance();
+                s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), Advance());
             }
 
             time = _base;
-            r = Take(slot);
+            Record[] head = s.Head!;
+            int position = s.HeadPosition;
+            r = head[position++];
+            if (position < s.TailPosition || (position < ChunkSize && head != s.Tail))
+            {
+                // Most pops: more records follow in this chunk.
+                s.HeadPosition = position;
+                _wheelCount--;
+            }
+            else
+            {
+                Take((int)time & SlotMask, position);
+            }
         }
 
         _count--;
@@ -198,7 +228,7 @@ public sealed class SimEventQueue
         {
             // Nothing pending: the window can start anywhere, and starting it here keeps this event on the fast path.
             _base = time;
-            Append((int)time & SlotMask, record);
+            Place((int)time & SlotMask, record);
             return;
         }
 
@@ -232,7 +262,7 @@ public sealed class SimEventQueue
         {
             Deferred next = _overflow[0];
             RemoveOverflowMinimum();
-            Append((int)next.Time & SlotMask, next.Record);
+            Place((int)next.Time & SlotMask, next.Record);
         }
 
         return (int)_base & SlotMask;
@@ -260,54 +290,80 @@ public sealed class SimEventQueue
         return (slot - from) & SlotMask;
     }
 
+    /// <summary>Appends to any slot (the slow paths; Push has this inline).</summary>
+    private void Place(int slot, in Record record)
+    {
+        ref Slot s = ref _slots[slot];
+        Record[]? tail = s.Tail;
+        int position = s.TailPosition;
+        if (position != 0 && tail is not null && (uint)position < (uint)tail.Length)
+        {
+            tail[position] = record;
+            s.TailPosition = position + 1;
+            _wheelCount++;
+        }
+        else
+        {
+            Append(slot, record);
+        }
+    }
+
+    /// <summary>Appends to an empty slot, or to one whose tail chunk is full.</summary>
     private void Append(int slot, in Record record)
     {
         ref Slot s = ref _slots[slot];
-        ref ulong word = ref _occupied[slot >> 6];
-        ulong bit = 1UL << slot;
-        if ((word & bit) == 0)
+        if (s.TailPosition == 0)
         {
-            int chunk = RentChunk();
-            s = new Slot { HeadChunk = chunk, TailChunk = chunk };
-            word |= bit;
+            // Empty: it keeps its last chunk (or gets its first), so the common one-event slot costs no pool trip.
+            if (s.Tail is null)
+            {
+                int first = RentChunk();
+                s.Head = s.Tail = _chunks[first];
+                s.HeadChunk = s.TailChunk = first;
+            }
+
+            _occupied[slot >> 6] |= 1UL << slot;
             _occupiedWords |= 1UL << (slot >> 6);
         }
-        else if (s.TailPosition == ChunkSize)
+        else
         {
             int chunk = RentChunk();
             _nextChunk[s.TailChunk] = chunk;
+            s.Tail = _chunks[chunk];
             s.TailChunk = chunk;
             s.TailPosition = 0;
         }
 
-        _chunks[s.TailChunk][s.TailPosition++] = record;
+        s.Tail![s.TailPosition++] = record;
         _wheelCount++;
     }
 
-    private Record Take(int slot)
+    /// <summary>After a pop that emptied the slot or its head chunk (<paramref name="position"/>: the new head position).</summary>
+    private void Take(int slot, int position)
     {
         ref Slot s = ref _slots[slot];
-        Record r = _chunks[s.HeadChunk][s.HeadPosition++];
-        if (s.HeadPosition == s.TailPosition && s.HeadChunk == s.TailChunk)
+        _wheelCount--;
+        if (s.Head == s.Tail)
         {
-            ReturnChunk(s.HeadChunk);
+            // Head and tail in one chunk, read up to the tail: the slot is empty (and keeps the chunk).
+            s.HeadPosition = 0;
+            s.TailPosition = 0;
             ref ulong word = ref _occupied[slot >> 6];
             word &= ~(1UL << slot);
             if (word == 0)
             {
                 _occupiedWords &= ~(1UL << (slot >> 6));
             }
-        }
-        else if (s.HeadPosition == ChunkSize)
-        {
-            int next = _nextChunk[s.HeadChunk];
-            ReturnChunk(s.HeadChunk);
-            s.HeadChunk = next;
-            s.HeadPosition = 0;
+
+            return;
         }
 
-        _wheelCount--;
-        return r;
+        Debug.Assert(position == ChunkSize, "a chunk before the tail is full");
+        int next = _nextChunk[s.HeadChunk];
+        ReturnChunk(s.HeadChunk);
+        s.HeadChunk = next;
+        s.Head = _chunks[next];
+        s.HeadPosition = 0;
     }
 
     private int RentChunk()
@@ -382,9 +438,14 @@ public sealed class SimEventQueue
         public int Data;
     }
 
-    /// <summary>A slot's FIFO: read at (HeadChunk, HeadPosition), written at (TailChunk, TailPosition).</summary>
+    /// <summary>
+    /// A slot's FIFO: read at Head[HeadPosition], written at Tail[TailPosition]; Head and Tail are the arrays of the
+    /// pool's chunks HeadChunk and TailChunk. Empty ⇔ TailPosition = 0 (a chunk is linked only to hold a record).
+    /// </summary>
     private struct Slot
     {
+        public Record[]? Head;
+        public Record[]? Tail;
         public int HeadChunk;
         public int HeadPosition;
         public int TailChunk;
