@@ -184,6 +184,7 @@ public sealed class SimEventQueue
         }
         else
         {
+            // Masked below Window = _slots.Length, as in Push; TailPosition 0 means the slot is empty.
             ref Slot s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (int)_base & SlotMask);
             if (s.TailPosition == 0)
             {
