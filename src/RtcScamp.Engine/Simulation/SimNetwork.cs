@@ -69,7 +69,7 @@ public sealed class SimNetwork
     private readonly ArrayBufferWriter<byte> _encoded = new(256);
     private static readonly WireLimits s_traceLimits = WireLimits.Default with { MaxRoute = WireLimits.MaxRouteLength };
     private Xoshiro256StarStar _random;
-    private readonly Dictionary<ulong, uint> _records = [];
+    private readonly LinkRecords _records = new();
     private readonly int[] _prefetchRing = new int[PrefetchRing];
     private int _prefetchPosition;
     private ulong _trace = 14695981039346656037UL;
@@ -736,7 +736,7 @@ public sealed class SimNetwork
             return false;
         }
 
-        _records[key] = 1; // generation 0, open
+        SetRecord(closer, peer, 1); // generation 0, open
         return true;
     }
 
@@ -747,11 +747,11 @@ public sealed class SimNetwork
         if (_records.TryGetValue(key, out uint record))
         {
             LinkCount += (record & 1) == 0 ? 1 : 0;
-            _records[key] = ((record >> 1) + 1) << 1 | 1;
+            SetRecord(a, b, ((record >> 1) + 1) << 1 | 1);
         }
         else if (_slots[a].Node.IsConnected(IdOf(b)) || _slots[b].Node.IsConnected(IdOf(a)))
         {
-            _records[key] = (1u << 1) | 1; // replaces the pair's first connection
+            SetRecord(a, b, (1u << 1) | 1); // replaces the pair's first connection
         }
         else
         {
@@ -759,11 +759,16 @@ public sealed class SimNetwork
         }
     }
 
+    private void SetRecord(int a, int b, uint record)
+    {
+        _records.Set(LinkKey(a, b), record);
+    }
+
     private void RemoveLink(int a, int b)
     {
         ulong key = LinkKey(a, b);
         uint generation = _records.TryGetValue(key, out uint record) ? record >> 1 : 0;
-        _records[key] = generation << 1; // closed; a later connection is the next generation
+        SetRecord(a, b, generation << 1); // closed; a later connection is the next generation
         LinkCount--;
     }
 
