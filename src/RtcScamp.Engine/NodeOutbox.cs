@@ -54,6 +54,22 @@ public sealed class NodeOutbox
     }
 
     /// <summary>Drops every waiting output.</summary>
+    /// <summary>The next output by reference (only while <see cref="Count"/> &gt; 0), for a driver that drains without copying.</summary>
+    internal ref readonly NodeOutput Front => ref _items[_head];
+
+    /// <summary>
+    /// Drops the <see cref="Front"/> output. Its slot is not cleared (the next Add overwrites it), and the byte arena is
+    /// reused once the box is empty, so the caller must be done with every drained output's bytes by then.
+    /// </summary>
+    internal void Advance()
+    {
+        _head = (_head + 1) & (_items.Length - 1);
+        if (--_count == 0)
+        {
+            _arenaUsed = 0;
+        }
+    }
+
     public void Clear()
     {
         while (TryPoll(out _))

@@ -284,6 +284,9 @@ public static class ScampSimulation
             }
         }
 
+        // The build leaves the peer tables it outgrew behind in the oldest generation; compact them away now, so that
+        // the broadcast waves below (up to n·|PartialView| events in flight) reuse that memory instead of adding to it.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         progress?.Invoke("connectivity", 0, 1);
         bool connected = OverlayAnalysis.IsStronglyConnected(network);
 

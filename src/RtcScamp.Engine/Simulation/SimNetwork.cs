@@ -69,7 +69,9 @@ public sealed class SimNetwork
     private readonly ArrayBufferWriter<byte> _encoded = new(256);
     private static readonly WireLimits s_traceLimits = WireLimits.Default with { MaxRoute = WireLimits.MaxRouteLength };
     private Xoshiro256StarStar _random;
-    private readonly Dictionary<ulong, uint> _records = [];
+    private readonly LinkRecords _records = new();
+    private readonly int[] _prefetchRing = new int[PrefetchRing];
+    private int _prefetchPosition;
     private ulong _trace = 14695981039346656037UL;
 
     /// <summary>Creates an empty network; every node runs with <paramref name="options"/>.</summary>
@@ -306,7 +308,9 @@ public sealed class SimNetwork
 
                 break;
             case SimEventKind.Message:
-                if (!TryGetLink(e.To, e.From, out uint epoch) || epoch != e.Epoch || !IsAlive(e.To))
+                ScampNode node = _slots[e.To].Node;
+                int slot = node.SlotOf(IdOf(e.From));
+                if (!TryGetLinkAt(e.To, e.From, slot, out uint epoch) || epoch != e.Epoch || !IsAlive(e.To))
                 {
                     MessagesLostToClosedLinks++;
                     ReleaseMessage(e.Handle);
@@ -320,12 +324,11 @@ public sealed class SimNetwork
                     LastActivity = Now;
                 }
 
-                ScampNode node = _slots[e.To].Node;
                 if (type == MessageType.Subscribe)
                 {
                     int partialView = node.PartialViewCount;
                     long served = node.Counters.ContactsServed;
-                    node.HandleMessage(IdOf(e.From), message, Now);
+                    node.HandleMessageAt(slot, message, Now);
                     if (node.Counters.ContactsServed != served)
                     {
                         ContactsChosen++;
@@ -335,7 +338,7 @@ public sealed class SimNetwork
                 }
                 else
                 {
-                    node.HandleMessage(IdOf(e.From), message, Now);
+                    node.HandleMessageAt(slot, message, Now);
                 }
 
                 Drain(e.To); // outputs may alias the message's bytes: release its slot after draining
@@ -362,28 +365,48 @@ public sealed class SimNetwork
     }
 
     /// <summary>
-    /// At 10^5 nodes and more every event reads a random node's object, peer table and link list from main memory.
-    /// When a message is scheduled its receiver is known, so everything it will read is prefetched into L2 then
-    /// (addresses from the receiver's slot, one line): while ~(c+1)·ln n copies are in flight the misses of the
-    /// coming events overlap instead of being paid one after another. Prefetches are hints only: nothing observable
-    /// changes (a stale or moved array merely wastes the hint).
+    /// At 10^5 nodes and more every event reads a random node's slot, object and peer table from main memory. When a
+    /// message is scheduled its receiver is known, so everything it will read is prefetched into cache long before it
+    /// runs (an event runs after the ~(c+1)·ln n other copies in flight): while they are in flight the misses of the
+    /// coming events overlap instead of being paid one after another. The addresses of the node's object and arrays are
+    /// in its slot, itself a miss, so the prefetch has two stages: the slot's line now, and the node's hot prefix and
+    /// peer arrays <see cref="PrefetchLag"/> schedules later, when the slot has arrived (reading it earlier would
+    /// stall on it). Prefetches are hints only: nothing observable changes (a stale or moved array wastes the hint).
     /// </summary>
-    private void PrefetchNode(int index)
+    private void PrefetchReceiver(int index)
     {
         if (!Sse.IsSupported)
         {
             return;
         }
 
+        PrefetchSlot(index);
+        int position = _prefetchPosition++;
+        int earlier = _prefetchRing[(position - PrefetchLag) & (PrefetchRing - 1)];
+        _prefetchRing[position & (PrefetchRing - 1)] = index;
+        PrefetchNode(earlier);
+    }
+
+    private unsafe void PrefetchSlot(int index)
+    {
+        // A 40-byte slot may straddle two lines.
+        byte* p = (byte*)Unsafe.AsPointer(ref _slots[index]);
+        Sse.Prefetch0(p);
+        Sse.Prefetch0(p + Unsafe.SizeOf<NodeSlot>() - 1);
+    }
+
+    private void PrefetchNode(int index)
+    {
         ref NodeSlot slot = ref _slots[index];
         int peers = slot.PeerCount;
-        PrefetchBytes(slot.Node, NodeBytes);
+        PrefetchBytes(slot.Node, ScampNode.HotPrefixBytes);
         PrefetchBytes(slot.PeerKeys, ArrayHeader + (peers * sizeof(ushort)));
         PrefetchBytes(slot.PeerEntries, ArrayHeader + (peers * PeerEntryBytes));
     }
 
+    private const int PrefetchRing = 8;
+    private const int PrefetchLag = 1;
     private const int ArrayHeader = 16;
-    private const int NodeBytes = 640;
     private const int PeerEntryBytes = 24;
 
     private static unsafe void PrefetchBytes(object? target, int bytes)
@@ -440,8 +463,10 @@ public sealed class SimNetwork
     private void Drain(int index)
     {
         _drainHandle = -1;
-        while (_outbox.TryPoll(out NodeOutput output))
+        // Outputs are read in place (each is ~190 bytes); the outbox reuses its byte arena once drained.
+        while (_outbox.Count > 0)
         {
+            ref readonly NodeOutput output = ref _outbox.Front;
             if (TraceOutputs)
             {
                 Trace(index, output);
@@ -452,20 +477,22 @@ public sealed class SimNetwork
             switch (output.Kind)
             {
                 case OutputKind.Send:
-                    if (output.Message.Type == MessageType.Accept)
+                    if (output.MessageRef.Type == MessageType.Accept)
                     {
                         AcceptsSent++;
                     }
 
-                    if (peer >= 0 && TryGetLink(index, peer, out uint epoch))
+                    if (peer >= 0 && TryGetLinkAt(index, peer, _slots[index].Node.SlotOf(output.Peer, output.PeerSlot), out uint epoch))
                     {
-                        ScheduleMessage(index, peer, epoch, output.Message);
+                        ScheduleMessage(index, peer, epoch, output.MessageRef);
                     }
 
                     break;
                 case OutputKind.Connect:
                     if (peer >= 0)
                     {
+                        PrefetchReceiver(peer); // a connect runs both ends, each a random node by the time it runs
+                        PrefetchReceiver(index);
                         _queue.Push(new SimEvent { Time = Now + Latency(index, peer), Kind = SimEventKind.Connect, From = index, To = peer });
                     }
 
@@ -484,6 +511,8 @@ public sealed class SimNetwork
 
                     break;
             }
+
+            _outbox.Advance();
         }
 
         if (_rejoins.Count > 0)
@@ -549,7 +578,7 @@ public sealed class SimNetwork
         }
 
         int copies = Conditions.DuplicateProbability > 0 && _random.NextDouble() < Conditions.DuplicateProbability ? 2 : 1;
-        PrefetchNode(to);
+        PrefetchReceiver(to);
         // A node fans one message out to many peers (a broadcast forward, a contact's copies): those events share one
         // pool slot, so a broadcast wave over 10^6 nodes holds one message per sender, not one per arc; and messages
         // without byte fields (nearly all of them) take a 32-byte compact slot instead of a 112-byte WireMessage.
@@ -671,7 +700,10 @@ public sealed class SimNetwork
     /// removed the link, both of which leave a record), so node <paramref name="a"/>, the node being handled, is
     /// asked (then <paramref name="b"/>), and at 10^6 nodes the harness stores nothing per link.
     /// </summary>
-    private bool TryGetLink(int a, int b, out uint epoch)
+    private bool TryGetLink(int a, int b, out uint epoch) => TryGetLinkAt(a, b, _slots[a].Node.SlotOf(IdOf(b)), out epoch);
+
+    /// <summary>As <see cref="TryGetLink"/>, with <paramref name="b"/>'s slot in <paramref name="a"/>'s table already looked up.</summary>
+    private bool TryGetLinkAt(int a, int b, int slotInA, out uint epoch)
     {
         if (_records.Count > 0 && _records.TryGetValue(LinkKey(a, b), out uint record))
         {
@@ -682,7 +714,7 @@ public sealed class SimNetwork
         // The other end is asked only when a is not connected: a node drained right after it sent to a peer and then
         // forgot it in the same input (a leave, a violation) must still have that message delivered.
         epoch = 0;
-        return _slots[a].Node.IsConnected(IdOf(b)) || _slots[b].Node.IsConnected(IdOf(a));
+        return _slots[a].Node.IsConnectedAt(slotInA) || _slots[b].Node.IsConnected(IdOf(a));
     }
 
     /// <summary>
@@ -704,7 +736,7 @@ public sealed class SimNetwork
             return false;
         }
 
-        _records[key] = 1; // generation 0, open
+        SetRecord(closer, peer, 1); // generation 0, open
         return true;
     }
 
@@ -715,11 +747,11 @@ public sealed class SimNetwork
         if (_records.TryGetValue(key, out uint record))
         {
             LinkCount += (record & 1) == 0 ? 1 : 0;
-            _records[key] = ((record >> 1) + 1) << 1 | 1;
+            SetRecord(a, b, ((record >> 1) + 1) << 1 | 1);
         }
         else if (_slots[a].Node.IsConnected(IdOf(b)) || _slots[b].Node.IsConnected(IdOf(a)))
         {
-            _records[key] = (1u << 1) | 1; // replaces the pair's first connection
+            SetRecord(a, b, (1u << 1) | 1); // replaces the pair's first connection
         }
         else
         {
@@ -727,11 +759,16 @@ public sealed class SimNetwork
         }
     }
 
+    private void SetRecord(int a, int b, uint record)
+    {
+        _records.Set(LinkKey(a, b), record);
+    }
+
     private void RemoveLink(int a, int b)
     {
         ulong key = LinkKey(a, b);
         uint generation = _records.TryGetValue(key, out uint record) ? record >> 1 : 0;
-        _records[key] = generation << 1; // closed; a later connection is the next generation
+        SetRecord(a, b, generation << 1); // closed; a later connection is the next generation
         LinkCount--;
     }
 
@@ -770,7 +807,7 @@ public sealed class SimNetwork
         {
             // The message exactly as it would go on the wire.
             _encoded.ResetWrittenCount();
-            MessageCodec.Write(_encoded, output.Message, s_traceLimits);
+            MessageCodec.Write(_encoded, output.MessageRef, s_traceLimits);
             foreach (byte b in _encoded.WrittenSpan)
             {
                 _trace ^= b;
