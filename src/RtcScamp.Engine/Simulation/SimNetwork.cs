@@ -4,9 +4,9 @@
 // every input. Built to scale to 10^6 nodes: node i has id (tag, i+1) so the index is recovered without hashing;
 // a link is open while the engines are connected, so nothing is stored per link: only pairs that were closed or
 // reconnected get a record (open or closed, and the connection's generation, the epoch that drops messages and
-// closes of an older connection); pending events are 16-byte records in per-time FIFO buckets (SimEventQueue);
-// in-flight messages sit in pools indexed by the event's handle, one slot per fanned-out message (32-byte compact
-// slots for messages without byte fields).
+// closes of an older connection; LinkRecords); pending events are 16-byte records in a 1 ms timing wheel
+// (SimEventQueue); in-flight messages sit in pools indexed by the event's handle, one slot per fanned-out message
+// (32-byte compact slots for messages without byte fields).
 //
 //   input ──> node.Handle…(now) ──> drain outbox ──> schedule Message/Connect/Close events, re-arm node timer
 //                                                        │
