@@ -139,20 +139,7 @@ public sealed class SimEventQueue
         long time = e.Time;
         if (time >= _base && (ulong)(time - _base) < Window)
         {
-            // The index is masked below Window = _slots.Length: no bounds check needed.
-            ref Slot s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (int)time & SlotMask);
-            Record[]? tail = s.Tail;
-            int position = s.TailPosition;
-            if (position != 0 && tail is not null && (uint)position < (uint)tail.Length)
-            {
-                tail[position] = record;
-                s.TailPosition = position + 1;
-                _wheelCount++;
-            }
-            else
-            {
-                Append((int)time & SlotMask, record);
-            }
+            Place((int)time & SlotMask, record);
         }
         else
         {
@@ -291,10 +278,12 @@ public sealed class SimEventQueue
         return (slot - from) & SlotMask;
     }
 
-    /// <summary>Appends to any slot (the slow paths; Push has this inline).</summary>
+    /// <summary>Appends to slot <paramref name="slot"/> (below Window): the common case inline, a new chunk in <see cref="Append"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Place(int slot, in Record record)
     {
-        ref Slot s = ref _slots[slot];
+        // Callers mask the index below Window = _slots.Length: no bounds check needed.
+        ref Slot s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), slot & SlotMask);
         Record[]? tail = s.Tail;
         int position = s.TailPosition;
         if (position != 0 && tail is not null && (uint)position < (uint)tail.Length)
