@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates docs/results.md and docs/img/*.png from `rtcscamp simulate` runs.
-#   scripts/results.sh            # the default set (about 15 min on 2 shared cores under load)
+#   scripts/results.sh            # the default set (about 8 min on 2 cores, 5 of them the 10^6 run)
 #   SIZES="1000" SEEDS=1 BIG= HUGE= RELN=1000 OUT=/tmp/r IMG=/tmp/r MD=/tmp/r/results.md scripts/results.sh   # smoke test
 # Raw JSON of every run goes to docs/results/*.json.
 set -euo pipefail
