@@ -736,7 +736,7 @@ public sealed class SimNetwork
             return false;
         }
 
-        SetRecord(closer, peer, 1); // generation 0, open
+        _records.Set(key, 1); // generation 0, open
         return true;
     }
 
@@ -747,11 +747,11 @@ public sealed class SimNetwork
         if (_records.TryGetValue(key, out uint record))
         {
             LinkCount += (record & 1) == 0 ? 1 : 0;
-            SetRecord(a, b, ((record >> 1) + 1) << 1 | 1);
+            _records.Set(key, ((record >> 1) + 1) << 1 | 1);
         }
         else if (_slots[a].Node.IsConnected(IdOf(b)) || _slots[b].Node.IsConnected(IdOf(a)))
         {
-            SetRecord(a, b, (1u << 1) | 1); // replaces the pair's first connection
+            _records.Set(key, (1u << 1) | 1); // replaces the pair's first connection
         }
         else
         {
@@ -759,16 +759,11 @@ public sealed class SimNetwork
         }
     }
 
-    private void SetRecord(int a, int b, uint record)
-    {
-        _records.Set(LinkKey(a, b), record);
-    }
-
     private void RemoveLink(int a, int b)
     {
         ulong key = LinkKey(a, b);
         uint generation = _records.TryGetValue(key, out uint record) ? record >> 1 : 0;
-        SetRecord(a, b, generation << 1); // closed; a later connection is the next generation
+        _records.Set(key, generation << 1); // closed; a later connection is the next generation
         LinkCount--;
     }
 
