@@ -6,7 +6,7 @@ namespace RtcScamp.Bench.Simulation;
 
 /// <summary>
 /// The simulator's cost: building a SCAMP overlay of real ScampNodes (joins 10 s apart, c = 1) and the event queue
-/// alone. Per-event cost = Build time / events (printed by <c>rtcscamp simulate --json</c>: 2000 nodes ≈ 0.34 M events
+/// alone. Per-event cost = Build time / events (printed by <c>rtcscamp simulate --json</c>: 2000 nodes ≈ 0.375 M events
 /// at the default walk budget 1, 0.80 M at budget 10).
 /// </summary>
 [MemoryDiagnoser]
