@@ -132,6 +132,9 @@ public sealed partial class ScampNode
     /// <summary>The peer table's entry array, so a simulator can prefetch it before the node's next input.</summary>
     internal Array? PeerStorage => _peers.Storage;
 
+    /// <summary>The dedup ring (null before the first broadcast), so a simulator can prefetch it before the node's next input.</summary>
+    internal object? DedupStorage => _dedup;
+
     /// <summary>The peer table's lookup keys, so a simulator can prefetch them before the node's next input.</summary>
     internal Array? PeerKeys => _peers.Keys;
 

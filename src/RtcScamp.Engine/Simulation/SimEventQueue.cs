@@ -210,6 +210,32 @@ public sealed class SimEventQueue
         return true;
     }
 
+    /// <summary>
+    /// The receiver (<see cref="SimEvent.To"/>) of the event <paramref name="ahead"/> places after the next one, if both
+    /// are in the head chunk of the window's current slot (the time of the last pop); -1 otherwise. O(1): meant for
+    /// prefetching right after a pop during a broadcast wave, when a slot holds thousands of events (other slots and
+    /// the overflow heap are not looked at, so this is a hint, not the pop order).
+    /// </summary>
+    internal int PeekReceiver(int ahead) => PeekReceiver(ahead, out _);
+
+    /// <summary>As <see cref="PeekReceiver(int)"/>, also giving the event's message handle (-1 if it carries none).</summary>
+    internal int PeekReceiver(int ahead, out int handle)
+    {
+        ref Slot s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (int)_base & SlotMask);
+        Record[]? head = s.Head;
+        int position = s.HeadPosition + ahead;
+        int end = head == s.Tail ? s.TailPosition : ChunkSize;
+        if (head is null || position >= end)
+        {
+            handle = -1;
+            return -1;
+        }
+
+        ref Record r = ref head[position];
+        handle = (SimEventKind)(r.Data >> PayloadBits) == SimEventKind.Message ? r.Data & PayloadMask : -1;
+        return r.To;
+    }
+
     private void PushOutsideWindow(long time, in Record record)
     {
         if (_count == 0)

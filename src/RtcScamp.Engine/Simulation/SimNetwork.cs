@@ -294,6 +294,11 @@ public sealed class SimNetwork
     private void Step()
     {
         _queue.TryPop(out SimEvent e);
+        if (_queue.Count > WaveEvents && Sse.IsSupported)
+        {
+            PrefetchAhead();
+        }
+
         Now = e.Time;
         EventsProcessed++;
         switch (e.Kind)
@@ -385,6 +390,54 @@ public sealed class SimNetwork
         int earlier = _prefetchRing[(position - PrefetchLag) & (PrefetchRing - 1)];
         _prefetchRing[position & (PrefetchRing - 1)] = index;
         PrefetchNode(earlier);
+    }
+
+    /// <summary>
+    /// During a broadcast wave (up to n·|PartialView| events pending) an event runs long after it was scheduled, when
+    /// what was prefetched then has left the cache; so the events about to run are prefetched again, in stages that
+    /// follow the pointers: the slot <see cref="WaveSlotAhead"/> events ahead, the node and its peer tables (from the
+    /// slot) <see cref="WaveNodeAhead"/> ahead, its dedup ring (from the node) <see cref="WaveRingAhead"/> ahead.
+    /// </summary>
+    private void PrefetchAhead()
+    {
+        int slot = _queue.PeekReceiver(WaveSlotAhead);
+        if (slot >= 0)
+        {
+            PrefetchSlot(slot);
+        }
+
+        int node = _queue.PeekReceiver(WaveNodeAhead, out int handle);
+        if (node >= 0)
+        {
+            PrefetchNode(node);
+        }
+
+        if (handle >= 0 && (handle & CompactFlag) != 0)
+        {
+            // The compact message it carries: one pool slot per forwarding node, so also a random line.
+            PrefetchMessage(handle & ~CompactFlag);
+        }
+
+        int ring = _queue.PeekReceiver(WaveRingAhead);
+        if (ring >= 0)
+        {
+            // The ring object and, allocated right after it, its two small arrays.
+            PrefetchBytes(_slots[ring].Node.DedupStorage, DedupRingBytes);
+        }
+    }
+
+    private const int WaveEvents = 4096;
+    private const int WaveSlotAhead = 12;
+    private const int WaveNodeAhead = 8;
+    private const int WaveRingAhead = 4;
+    private const int DedupRingBytes = 192;
+
+    private unsafe void PrefetchMessage(int compact)
+    {
+        if ((uint)compact < (uint)_compact.Length)
+        {
+            Sse.Prefetch0(Unsafe.AsPointer(ref _compact[compact]));
+        }
     }
 
     private unsafe void PrefetchSlot(int index)

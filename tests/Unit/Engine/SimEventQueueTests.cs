@@ -340,4 +340,40 @@ public class SimEventQueueTests
         Assert.Equal((uint)seq, e.Epoch);
         now = time;
     }
+
+    [Fact]
+    public void PeekReceiver_sees_the_next_events_of_the_head_chunk_only()
+    {
+        var queue = new SimEventQueue();
+        Assert.Equal(-1, queue.PeekReceiver(0));
+        for (int i = 0; i < 100; i++)
+        {
+            queue.Push(new SimEvent { Time = 7, To = i, Handle = 1000 + i });
+        }
+
+        queue.Push(new SimEvent { Time = 8, To = 500, Kind = SimEventKind.Timer });
+
+        // It looks at the slot of the last pop: before the first pop the window has not moved to time 7 yet.
+        Assert.True(queue.TryPop(out SimEvent first));
+        Assert.Equal(0, first.To);
+        Assert.Equal(1, queue.PeekReceiver(0, out int handle));
+        Assert.Equal(1001, handle);
+        Assert.Equal(5, queue.PeekReceiver(4, out handle));
+        Assert.Equal(1005, handle);
+
+        // Events 64.. sit in the slot's second chunk, and the time-8 event in another slot: not seen (a hint only).
+        Assert.Equal(63, queue.PeekReceiver(62));
+        Assert.Equal(-1, queue.PeekReceiver(63));
+        for (int i = 1; i < 100; i++)
+        {
+            Assert.Equal(i, queue.PeekReceiver(0));
+            Assert.True(queue.TryPop(out SimEvent e));
+            Assert.Equal(i, e.To);
+        }
+
+        Assert.Equal(-1, queue.PeekReceiver(0, out handle));
+        Assert.Equal(-1, handle);
+        Assert.True(queue.TryPop(out SimEvent timer));
+        Assert.Equal(500, timer.To);
+    }
 }
