@@ -70,8 +70,7 @@ public sealed class SimNetwork
     private static readonly WireLimits s_traceLimits = WireLimits.Default with { MaxRoute = WireLimits.MaxRouteLength };
     private Xoshiro256StarStar _random;
     private readonly LinkRecords _records = new();
-    private readonly int[] _prefetchRing = new int[PrefetchRing];
-    private int _prefetchPosition;
+    private int _previousReceiver;
     private ulong _trace = 14695981039346656037UL;
 
     /// <summary>Creates an empty network; every node runs with <paramref name="options"/>.</summary>
@@ -375,8 +374,8 @@ public sealed class SimNetwork
     /// runs (an event runs after the ~(c+1)·ln n other copies in flight): while they are in flight the misses of the
     /// coming events overlap instead of being paid one after another. The addresses of the node's object and arrays are
     /// in its slot, itself a miss, so the prefetch has two stages: the slot's line now, and the node's hot prefix and
-    /// peer arrays <see cref="PrefetchLag"/> schedules later, when the slot has arrived (reading it earlier would
-    /// stall on it). Prefetches are hints only: nothing observable changes (a stale or moved array wastes the hint).
+    /// peer arrays at the next schedule, when the slot has arrived (reading it now would stall on it; measured: later
+    /// stages were slower). Prefetches are hints only: nothing observable changes (a stale or moved array wastes the hint).
     /// </summary>
     private void PrefetchReceiver(int index)
     {
@@ -386,10 +385,8 @@ public sealed class SimNetwork
         }
 
         PrefetchSlot(index);
-        int position = _prefetchPosition++;
-        int earlier = _prefetchRing[(position - PrefetchLag) & (PrefetchRing - 1)];
-        _prefetchRing[position & (PrefetchRing - 1)] = index;
-        PrefetchNode(earlier);
+        PrefetchNode(_previousReceiver);
+        _previousReceiver = index;
     }
 
     /// <summary>
@@ -457,8 +454,6 @@ public sealed class SimNetwork
         PrefetchBytes(slot.PeerEntries, ArrayHeader + (peers * PeerEntryBytes));
     }
 
-    private const int PrefetchRing = 8;
-    private const int PrefetchLag = 1;
     private const int ArrayHeader = 16;
     private const int PeerEntryBytes = 24;
 
