@@ -292,20 +292,8 @@ public sealed partial class ScampNode
     /// </summary>
     internal void HandleMessageAt(int slot, in WireMessage message, long now)
     {
-        _counters.MessagesReceived++;
-        if (slot < 0 || _state is NodeState.Created or NodeState.Left || !_peers[slot].Has(PeerFlags.Connected))
+        if (!Admit(slot))
         {
-            _counters.UnknownPeer++;
-            return;
-        }
-
-        ref Peer p = ref _peers[slot];
-        p.SilentTicks = 0;
-        int limit = _options.MaxMessagesPerPeerPerTick;
-        if (limit > 0 && _options.HeartbeatPeriod > 0 && ++p.TickMessages > limit)
-        {
-            _counters.FloodCloses++;
-            Close(slot, CloseReason.Flood);
             return;
         }
 
@@ -343,6 +331,50 @@ public sealed partial class ScampNode
                 Violation(slot);
                 break;
         }
+    }
+
+    /// <summary>
+    /// As <see cref="HandleMessageAt"/> for a <see cref="ForwardedSubscription"/> already in its own form (a simulator
+    /// that keeps messages compact saves building a <see cref="WireMessage"/> for the commonest message).
+    /// </summary>
+    internal void HandleForwardedAt(int slot, in ForwardedSubscription copy, long now)
+    {
+        if (Admit(slot))
+        {
+            OnForwardedSubscription(slot, copy, now);
+        }
+    }
+
+    /// <summary>As <see cref="HandleForwardedAt"/>, for a walk step.</summary>
+    internal void HandleSubscribeAt(int slot, in Subscribe subscribe)
+    {
+        if (Admit(slot))
+        {
+            OnSubscribe(slot, subscribe);
+        }
+    }
+
+    /// <summary>The checks every received message passes first: a known, connected sender within its rate limit.</summary>
+    private bool Admit(int slot)
+    {
+        _counters.MessagesReceived++;
+        if (slot < 0 || _state is NodeState.Created or NodeState.Left || !_peers[slot].Has(PeerFlags.Connected))
+        {
+            _counters.UnknownPeer++;
+            return false;
+        }
+
+        ref Peer p = ref _peers[slot];
+        p.SilentTicks = 0;
+        int limit = _options.MaxMessagesPerPeerPerTick;
+        if (limit > 0 && _options.HeartbeatPeriod > 0 && ++p.TickMessages > limit)
+        {
+            _counters.FloodCloses++;
+            Close(slot, CloseReason.Flood);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>

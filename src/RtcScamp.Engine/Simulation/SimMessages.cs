@@ -104,7 +104,13 @@ internal struct CompactMessage
     public readonly WireMessage Expand() => Type switch
     {
         MessageType.Broadcast => new Broadcast(new MessageId(Id, Number), Byte2, default),
-        MessageType.ForwardedSubscription => new ForwardedSubscription(Id, Byte2, (SubscribeFlags)Byte1, default, default),
-        _ => new Subscribe(Id, BitConverter.UInt64BitsToDouble(Number), (SubscribeFlags)Byte1, default, default),
+        MessageType.ForwardedSubscription => AsForwardedSubscription(),
+        _ => AsSubscribe(),
     };
+
+    /// <summary>The <see cref="ForwardedSubscription"/> this holds (its <see cref="Type"/> must be that).</summary>
+    public readonly ForwardedSubscription AsForwardedSubscription() => new(Id, Byte2, (SubscribeFlags)Byte1, default, default);
+
+    /// <summary>The <see cref="Subscribe"/> this holds (its <see cref="Type"/> must be that).</summary>
+    public readonly Subscribe AsSubscribe() => new(Id, BitConverter.UInt64BitsToDouble(Number), (SubscribeFlags)Byte1, default, default);
 }
