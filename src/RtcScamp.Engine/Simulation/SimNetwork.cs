@@ -297,6 +297,13 @@ public sealed class SimNetwork
         {
             PrefetchAhead();
         }
+        else if (e.To == _previousReceiver && Sse.IsSupported)
+        {
+            // The receiver scheduled last (a walk step: the only event in flight) had no second stage yet: issue its
+            // node and tables together now rather than meet them one miss after another.
+            PrefetchNode(e.To);
+            _previousReceiver = -1;
+        }
 
         Now = e.Time;
         EventsProcessed++;
@@ -418,7 +425,11 @@ public sealed class SimNetwork
         }
 
         PrefetchSlot(index);
-        PrefetchNode(_previousReceiver);
+        if (_previousReceiver >= 0)
+        {
+            PrefetchNode(_previousReceiver);
+        }
+
         _previousReceiver = index;
     }
 
