@@ -395,6 +395,7 @@ public sealed class SimNetwork
     }
 
     /// <summary>A walk step, noting the contact the walk ends at (for the contact statistics).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Walk(ScampNode node, int slot, in Subscribe subscribe)
     {
         int partialView = node.PartialViewCount;
