@@ -1,0 +1,97 @@
+using System.Buffers;
+using RtcScamp.Engine;
+using RtcScamp.Wire;
+using RtcScamp.Wire.Codec;
+using RtcScamp.Wire.Messages;
+using Xunit;
+using static RtcScamp.Tests.Engine.NodeFixture;
+
+namespace RtcScamp.Tests.Engine;
+
+/// <summary>
+/// The simulator hands walk steps and forwarded copies to a node through HandleSubscribeAt / HandleForwardedAt
+/// instead of HandleMessage: the two paths must be indistinguishable (outputs, views, counters, later randomness).
+/// </summary>
+public class DirectHandlerTests
+{
+    private static readonly WireLimits s_limits = WireLimits.Default with { MaxRoute = WireLimits.MaxRouteLength };
+
+    [Theory]
+    [InlineData(1UL)]
+    [InlineData(2UL)]
+    [InlineData(7UL)]
+    [InlineData(1234UL)]
+    public void Direct_handlers_act_exactly_as_HandleMessage(ulong seed)
+    {
+        ScampNode viaMessage = Prepare(seed);
+        ScampNode direct = Prepare(seed);
+        var random = new Random((int)seed);
+        for (int step = 0; step < 400; step++)
+        {
+            // Senders include unknown nodes (slot -1); subscribers include view members, strangers and the node itself.
+            NodeId from = N(random.Next(1, 14));
+            NodeId subscriber = random.Next(10) == 0 ? viaMessage.Id : N(random.Next(1, 40));
+            if (random.Next(2) == 0)
+            {
+                var copy = new ForwardedSubscription(subscriber, (byte)(random.Next(20) == 0 ? 255 : random.Next(0, 10)), SubscribeFlags.None, default, default);
+                viaMessage.HandleMessage(from, copy, step);
+                direct.HandleForwardedAt(direct.SlotOf(from), copy, step);
+            }
+            else
+            {
+                double budget = random.Next(8) switch
+                {
+                    0 => 0,
+                    1 => double.Epsilon,
+                    2 => 2000,
+                    _ => random.NextDouble() * 2,
+                };
+                var walk = new Subscribe(subscriber, budget, random.Next(4) == 0 ? SubscribeFlags.Lease : SubscribeFlags.None, default, default);
+                viaMessage.HandleMessage(from, walk, step);
+                direct.HandleSubscribeAt(direct.SlotOf(from), walk);
+            }
+
+            Assert.Equal(Describe(Drain(viaMessage)), Describe(Drain(direct)));
+            Assert.Equal(viaMessage.PartialViewCount, direct.PartialViewCount);
+            Assert.Equal(viaMessage.InViewCount, direct.InViewCount);
+            Assert.Equal(viaMessage.Counters, direct.Counters);
+            if (random.Next(50) == 0)
+            {
+                // Connections come up for pending arcs, so later inputs meet both kinds of peers.
+                NodeId peer = N(random.Next(14, 40));
+                viaMessage.HandleConnectionUp(peer, step);
+                direct.HandleConnectionUp(peer, step);
+                Assert.Equal(Describe(Drain(viaMessage)), Describe(Drain(direct)));
+            }
+        }
+
+        Assert.True(viaMessage.Counters.SubscriptionsForwarded > 0 && viaMessage.Counters.WalkSteps > 0);
+    }
+
+    private static ScampNode Prepare(ulong seed)
+    {
+        ScampNode node = Make(seed: seed);
+        GivePartialView(node, N(1), N(2), N(3), N(4), N(5), N(6));
+        GiveInView(node, N(7), N(8), N(9), N(10));
+        Connect(node, N(11));
+        return node;
+    }
+
+    private static List<string> Describe(List<NodeOutput> outputs)
+    {
+        var described = new List<string>();
+        var bytes = new ArrayBufferWriter<byte>();
+        foreach (NodeOutput o in outputs)
+        {
+            bytes.ResetWrittenCount();
+            if (o.Kind is OutputKind.Send or OutputKind.Deliver)
+            {
+                MessageCodec.Write(bytes, o.Message, s_limits);
+            }
+
+            described.Add($"{o} {o.Reason} {o.Change} {Convert.ToHexString(bytes.WrittenSpan)}");
+        }
+
+        return described;
+    }
+}
