@@ -15,7 +15,7 @@ namespace RtcScamp.Cli.Commands;
 internal static class SimulateCommand
 {
     private static readonly string[] s_options =
-        ["nodes", "c", "seed", "fail", "trials", "latency", "loss", "join-interval", "lease", "churn", "duration", "heartbeat", "sample", "walk-budget", "first-contact", "png", "out"];
+        ["nodes", "c", "seed", "fail", "trials", "latency", "loss", "join-interval", "lease", "churn", "duration", "heartbeat", "sample", "walk-budget", "first-contact", "huge-pages", "png", "out"];
 
     public static CliCommand Command { get; } = new(
         ["simulate"],
@@ -43,6 +43,9 @@ internal static class SimulateCommand
                               (default 0 = no timeline; with --lease or --churn default 10 lease periods or 600000)
           --heartbeat MS      timeline heartbeat period (default 5000)
           --sample MS         timeline sample interval (default 10000)
+          --huge-pages M      on, off or auto (default: on from 200000 nodes, on Linux >= 6.1):
+                              back the heap with 2 MiB pages as the overlay grows (speed only;
+                              a 10^6 build runs ~14 % faster)
           --json              print one JSON object on stdout (progress on stderr)
           --deterministic     with --json: leave out elapsedSeconds and peakMemoryBytes
           --png FILE          write PartialView/InView size distributions against theory as a PNG
@@ -63,6 +66,13 @@ internal static class SimulateCommand
         }
 
         SimulationParameters parameters = ParseParameters(options);
+        bool hugePages = options.GetValueOrDefault("huge-pages", "auto") switch
+        {
+            "on" => true,
+            "off" => false,
+            "auto" => parameters.Nodes >= HugePagesFrom,
+            string other => throw new CliUsageException($"option '--huge-pages' needs on, off or auto, got '{other}'"),
+        };
         string? png = options.GetValueOrDefault("png");
         string? outFile = options.GetValueOrDefault("out");
 
@@ -71,11 +81,12 @@ internal static class SimulateCommand
         bool interactive = !json && !Console.IsErrorRedirected && ReferenceEquals(context.Error, Console.Error);
         if (interactive)
         {
-            result = RunWithProgressBar(parameters);
+            result = RunWithProgressBar(parameters, hugePages);
         }
         else
         {
-            result = ScampSimulation.Run(parameters, TextProgress(context.Error));
+            ScampSimulation.ProgressHandler progress = TextProgress(context.Error);
+            result = ScampSimulation.Run(parameters, hugePages ? HugePages.During(progress) : progress);
         }
 
         double elapsed = stopwatch.Elapsed.TotalSeconds;
@@ -102,6 +113,9 @@ internal static class SimulateCommand
 
         return CliApp.Ok;
     }
+
+    /// <summary>Below this many nodes the heap mostly fits the caches and huge pages measured no gain (10⁵: none).</summary>
+    internal const int HugePagesFrom = 200_000;
 
     private static SimulationParameters ParseParameters(Dictionary<string, string> o)
     {
@@ -235,14 +249,14 @@ internal static class SimulateCommand
         };
     }
 
-    private static SimulationResult RunWithProgressBar(SimulationParameters parameters)
+    private static SimulationResult RunWithProgressBar(SimulationParameters parameters, bool hugePages)
     {
         SimulationResult? result = null;
         AnsiConsole.Console.Profile.Out = new AnsiConsoleOutput(Console.Error);
         AnsiConsole.Progress().Start(ctx =>
         {
             var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
-            result = ScampSimulation.Run(parameters, (phase, done, total) =>
+            ScampSimulation.ProgressHandler progress = (phase, done, total) =>
             {
                 if (!tasks.TryGetValue(phase, out ProgressTask? task))
                 {
@@ -251,7 +265,8 @@ internal static class SimulateCommand
                 }
 
                 task.Value = done;
-            });
+            };
+            result = ScampSimulation.Run(parameters, hugePages ? HugePages.During(progress) : progress);
             foreach (ProgressTask task in tasks.Values)
             {
                 task.Value = task.MaxValue;

@@ -154,12 +154,24 @@ public class SimulatorTests
     [InlineData("--latency", "9")]
     [InlineData("--bogus", "1")]
     [InlineData("--trials", "x")]
+    [InlineData("--huge-pages", "yes")]
     public void Invalid_options_exit_with_code_2_and_a_message(string option, string value)
     {
         (int code, string o, string e) = Cli("simulate", option, value);
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, o);
         Assert.Contains(option.TrimStart('-'), e, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Huge_pages_change_no_result()
+    {
+        string[] args = ["simulate", "--nodes", "600", "--trials", "2", "--json", "--deterministic"];
+        (int codeOn, string on, _) = Cli([.. args, "--huge-pages", "on"]);
+        (int codeOff, string off, _) = Cli([.. args, "--huge-pages", "off"]);
+        Assert.Equal(0, codeOn);
+        Assert.Equal(0, codeOff);
+        Assert.Equal(off, on);
     }
 
     [Fact]
