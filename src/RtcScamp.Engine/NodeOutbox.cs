@@ -1,5 +1,6 @@
 using System.Buffers;
 using RtcScamp.Wire;
+using RtcScamp.Wire.Messages;
 
 namespace RtcScamp.Engine;
 
@@ -75,6 +76,18 @@ public sealed class NodeOutbox
         while (TryPoll(out _))
         {
         }
+    }
+
+    /// <summary>As <see cref="Add"/> for a Send, written in place.</summary>
+    internal void AddSend(NodeId peer, in WireMessage message, int peerSlot)
+    {
+        if (_count == _items.Length)
+        {
+            Grow();
+        }
+
+        _items[(_head + _count) & (_items.Length - 1)].SetSend(peer, message, peerSlot);
+        _count++;
     }
 
     internal void Add(in NodeOutput output)

@@ -68,9 +68,10 @@ public enum ViewChange : byte
 /// or the outbox's arena: they stay valid until <see cref="NodeOutbox.TryPoll"/> next returns false, and no longer
 /// than the input buffer. Copy or encode them before then.
 /// </summary>
-public readonly struct NodeOutput
+public struct NodeOutput
 {
-    private readonly WireMessage _message;
+    // Not a readonly struct only so that NodeOutbox can write a Send in place (SetSend): every member is readonly.
+    private WireMessage _message;
 
     internal NodeOutput(OutputKind kind, NodeId peer, in WireMessage message = default, NodeRoute route = default,
         ReadOnlySequence<byte> contact = default, CloseReason reason = CloseReason.None, ViewChange change = ViewChange.None,
@@ -86,39 +87,52 @@ public readonly struct NodeOutput
         PeerSlot = peerSlot;
     }
 
+    /// <summary>Makes this a Send output in place (the outbox writes its array element without a temporary copy).</summary>
+    internal void SetSend(NodeId peer, in WireMessage message, int peerSlot)
+    {
+        Kind = OutputKind.Send;
+        Peer = peer;
+        _message = message;
+        Route = default;
+        Contact = default;
+        Reason = CloseReason.None;
+        Change = ViewChange.None;
+        PeerSlot = peerSlot;
+    }
+
     /// <summary>Which output this is.</summary>
-    public OutputKind Kind { get; }
+    public OutputKind Kind { readonly get; private set; }
 
     /// <summary>The peer concerned (the origin's sender is not given for <see cref="OutputKind.Deliver"/>: it is the broadcast's origin there).</summary>
-    public NodeId Peer { get; }
+    public NodeId Peer { readonly get; private set; }
 
     /// <summary>The message to send (Send), the broadcast (Deliver) or the signal (SignalArrived).</summary>
-    public WireMessage Message => _message;
+    public readonly WireMessage Message => _message;
 
     /// <summary>The message by reference (a simulator draining millions of outputs skips a 112-byte copy).</summary>
     [UnscopedRef]
-    internal ref readonly WireMessage MessageRef => ref _message;
+    internal readonly ref readonly WireMessage MessageRef => ref _message;
 
     /// <summary>For Connect: the path the subscription travelled, from the target to the node before this one (may be empty).</summary>
-    public NodeRoute Route { get; }
+    public NodeRoute Route { readonly get; private set; }
 
     /// <summary>For Connect: the target's contact blob (may be empty).</summary>
-    public ReadOnlySequence<byte> Contact { get; }
+    public ReadOnlySequence<byte> Contact { readonly get; private set; }
 
     /// <summary>For Close: why.</summary>
-    public CloseReason Reason { get; }
+    public CloseReason Reason { readonly get; private set; }
 
     /// <summary>For ViewChanged: what changed.</summary>
-    public ViewChange Change { get; }
+    public ViewChange Change { readonly get; private set; }
 
     /// <summary>
     /// Send outputs: the peer's slot in the node's peer table when the output was made, a hint for
     /// <see cref="ScampNode.SlotOf(NodeId, int)"/> (later outputs of the same input may have moved the peer).
     /// </summary>
-    internal int PeerSlot { get; }
+    internal int PeerSlot { readonly get; private set; }
 
     /// <summary>Kind and peer, for logs.</summary>
-    public override string ToString() => Kind switch
+    public override readonly string ToString() => Kind switch
     {
         OutputKind.Send => $"Send {Message.Type} to {Peer.ToShortString()}",
         OutputKind.Close => $"Close {Peer.ToShortString()} ({Reason})",

@@ -461,7 +461,7 @@ public sealed partial class ScampNode
         ref Peer p = ref _peers[slot];
         p.Flags |= PeerFlags.SentThisTick;
         _counters.MessagesSent++;
-        _outbox.Add(new NodeOutput(OutputKind.Send, p.Id, message, peerSlot: slot));
+        _outbox.AddSend(p.Id, message, slot);
     }
 
     private void Violation(int slot)
