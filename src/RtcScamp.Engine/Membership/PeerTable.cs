@@ -140,8 +140,35 @@ internal struct PeerTable
         // off.
         ushort key = KeyOf(id);
         ref ushort start = ref MemoryMarshal.GetArrayDataReference(keys);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Two key blocks per compare while both lie within the array.
+            var wide = Vector512.Create(key);
+            for (; i < count && i + (2 * KeyBlock) <= keys.Length; i += 2 * KeyBlock)
+            {
+                ulong mask = Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)i), wide).ExtractMostSignificantBits();
+                if (count - i < 2 * KeyBlock)
+                {
+                    mask &= (1UL << (count - i)) - 1;
+                }
+
+                while (mask != 0)
+                {
+                    int slot = i + BitOperations.TrailingZeroCount(mask);
+                    ref readonly NodeId candidate = ref items[slot].Id;
+                    if (candidate.Low == id.Low && candidate.High == id.High)
+                    {
+                        return slot;
+                    }
+
+                    mask &= mask - 1;
+                }
+            }
+        }
+
         var wanted = Vector256.Create(key);
-        for (int i = 0; i < count; i += KeyBlock)
+        for (; i < count; i += KeyBlock)
         {
             uint mask = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), wanted).ExtractMostSignificantBits();
             if (count - i < KeyBlock)
