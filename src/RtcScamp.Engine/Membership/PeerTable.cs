@@ -153,16 +153,10 @@ internal struct PeerTable
                     mask &= (1UL << (count - i)) - 1;
                 }
 
-                while (mask != 0)
+                int slot = Confirm(mask, i, id, items);
+                if (slot >= 0)
                 {
-                    int slot = i + BitOperations.TrailingZeroCount(mask);
-                    ref readonly NodeId candidate = ref items[slot].Id;
-                    if (candidate.Low == id.Low && candidate.High == id.High)
-                    {
-                        return slot;
-                    }
-
-                    mask &= mask - 1;
+                    return slot;
                 }
             }
         }
@@ -176,17 +170,30 @@ internal struct PeerTable
                 mask &= (1u << (count - i)) - 1;
             }
 
-            while (mask != 0)
+            int slot = Confirm(mask, i, id, items);
+            if (slot >= 0)
             {
-                int slot = i + BitOperations.TrailingZeroCount(mask);
-                ref readonly NodeId candidate = ref items[slot].Id;
-                if (candidate.Low == id.Low && candidate.High == id.High)
-                {
-                    return slot;
-                }
-
-                mask &= mask - 1;
+                return slot;
             }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The first slot among the key matches in <paramref name="mask"/> (bit k: slot i + k) that holds <paramref name="id"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Confirm(ulong mask, int i, NodeId id, Peer[] items)
+    {
+        while (mask != 0)
+        {
+            int slot = i + BitOperations.TrailingZeroCount(mask);
+            ref readonly NodeId candidate = ref items[slot].Id;
+            if (candidate.Low == id.Low && candidate.High == id.High)
+            {
+                return slot;
+            }
+
+            mask &= mask - 1;
         }
 
         return -1;
