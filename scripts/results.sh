@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates docs/results.md and docs/img/*.png from `rtcscamp simulate` runs.
-#   scripts/results.sh            # the default set (about 7 min on 2 cores, 4.5 of them the 10^6 run)
+#   scripts/results.sh            # the default set (about 6 min on 2 cores, 3.5 of them the 10^6 run)
 #   SIZES="1000" SEEDS=1 BIG= HUGE= RELN=1000 OUT=/tmp/r IMG=/tmp/r MD=/tmp/r/results.md scripts/results.sh   # smoke test
 # Raw JSON of every run goes to docs/results/*.json.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"1000 10000"}
 SEEDS=${SEEDS:-"1 2 3"}
 BIG=${BIG-100000}          # sizes run with one seed per c
-HUGE=${HUGE-1000000}       # sizes run once, c = 1, one broadcast (10^6: ~4.7 min alone here, 2.86 GiB peak RSS)
+HUGE=${HUGE-1000000}       # sizes run once, c = 1, one broadcast (10^6: ~3.4 min alone here, 2.9 GiB peak RSS)
 RELN=${RELN:-10000}
 dotnet build src/RtcScamp.Cli -c Release -v q -nologo >/dev/null
 B=src/RtcScamp.Cli/bin/Release/net10.0/rtcscamp
