@@ -33,6 +33,20 @@ internal static partial class HugePages
             return 0;
         }
 
+        try
+        {
+            return CollapseResident();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            // No /proc (a restricted container) or no madvise to call: the hint is simply not given.
+            s_unsupported = true;
+            return 0;
+        }
+    }
+
+    private static long CollapseResident()
+    {
         long collapsed = 0;
         bool refused = false;
         byte[] entries = new byte[PagesPerHuge * sizeof(ulong)];
