@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using RtcScamp.Engine.Simulation;
 
 namespace RtcScamp.Cli;
 
@@ -104,7 +105,7 @@ internal static partial class HugePages
     /// Wraps <paramref name="progress"/> so that the heap is collapsed at every 5 % of a build phase, and once as each
     /// later phase starts (the simulation compacts its heap after the build, moving the nodes to fresh pages).
     /// </summary>
-    public static RtcScamp.Engine.Simulation.ScampSimulation.ProgressHandler During(RtcScamp.Engine.Simulation.ScampSimulation.ProgressHandler progress)
+    public static ScampSimulation.ProgressHandler During(ScampSimulation.ProgressHandler progress)
     {
         long lastStep = 0;
         string lastPhase = "";
