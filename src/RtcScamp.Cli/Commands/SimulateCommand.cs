@@ -15,7 +15,7 @@ namespace RtcScamp.Cli.Commands;
 internal static class SimulateCommand
 {
     private static readonly string[] s_options =
-        ["nodes", "c", "seed", "fail", "trials", "latency", "loss", "join-interval", "lease", "churn", "duration", "heartbeat", "sample", "walk-budget", "first-contact", "huge-pages", "png", "out"];
+        ["nodes", "c", "seed", "fail", "trials", "latency", "loss", "join-interval", "lease", "churn", "duration", "heartbeat", "sample", "partition", "walk-budget", "first-contact", "huge-pages", "png", "out"];
 
     public static CliCommand Command { get; } = new(
         ["simulate"],
@@ -38,9 +38,13 @@ internal static class SimulateCommand
                               (the node that joined just before: a biased start for the walk)
           --lease MS          timeline: lease period (default 0 = off)
           --churn R           timeline: graceful leaves (each replaced by a join) per simulated second
+          --partition F:AT:LEN  timeline: at AT ms cut a random fraction F of the live nodes off from
+                              the rest for LEN ms (nothing crosses; nodes notice only by liveness
+                              timeouts), then report arcs across and broadcast reach from each side
           --duration MS       timeline: build a second overlay with heartbeats (joins at most 1 s
-                              apart), run it for MS and sample views
-                              (default 0 = no timeline; with --lease or --churn default 10 lease periods or 600000)
+                              apart), run it for MS and sample views (default 0 = no timeline; with
+                              --lease, --churn or --partition default 10 lease periods or 600000,
+                              at least until 120000 after the partition heals)
           --heartbeat MS      timeline heartbeat period (default 5000)
           --sample MS         timeline sample interval (default 10000)
           --huge-pages M      on, off or auto (default: on from 200000 nodes, on Linux >= 6.1):
@@ -209,13 +213,37 @@ internal static class SimulateCommand
             p = p with { SampleInterval = Range("sample", v, 1, long.MaxValue / 8) };
         }
 
+        if (o.TryGetValue("partition", out v))
+        {
+            string[] parts = v.Split(':');
+            double fraction = parts.Length == 3 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double f) && f > 0 && f < 1
+                ? f
+                : throw new CliUsageException($"option '--partition' needs F:AT:LEN (a fraction in (0, 1), then ms), got '{v}'");
+            p = p with
+            {
+                PartitionFraction = fraction,
+                PartitionStart = Range("partition", parts[1], 0, long.MaxValue / 16),
+                PartitionLength = Range("partition", parts[2], 1, long.MaxValue / 16),
+            };
+        }
+
         if (o.TryGetValue("duration", out v))
         {
             p = p with { TimelineDuration = Range("duration", v, 0, long.MaxValue / 8) };
+            if (p.PartitionFraction > 0 && p.PartitionStart > p.TimelineDuration - p.PartitionLength)
+            {
+                throw new CliUsageException($"option '--partition' must heal within --duration ({p.TimelineDuration} ms), but heals at {p.PartitionStart + p.PartitionLength} ms");
+            }
         }
-        else if (p.Lease > 0 || p.Churn > 0)
+        else if (p.Lease > 0 || p.Churn > 0 || p.PartitionFraction > 0)
         {
-            p = p with { TimelineDuration = p.Lease > 0 ? 10 * p.Lease : 600_000 };
+            long duration = p.Lease > 0 ? 10 * p.Lease : 600_000;
+            if (p.PartitionFraction > 0)
+            {
+                duration = Math.Max(duration, p.PartitionStart + p.PartitionLength + 120_000);
+            }
+
+            p = p with { TimelineDuration = duration };
         }
 
         return p;
@@ -356,10 +384,29 @@ internal static class SimulateCommand
                     w.WriteNumber("emptyInViews", s.EmptyInViews);
                     w.WriteNumber("leaseResubscriptions", s.LeaseResubscriptions);
                     w.WriteNumber("isolationResubscriptions", s.IsolationResubscriptions);
+                    if (r.Partition is not null)
+                    {
+                        w.WriteNumber("crossArcs", s.CrossArcs);
+                    }
+
                     w.WriteEndObject();
                 }
 
                 w.WriteEndArray();
+                if (r.Partition is PartitionOutcome cut)
+                {
+                    w.WriteStartObject("partition");
+                    w.WriteNumber("fraction", p.PartitionFraction);
+                    w.WriteNumber("at", p.PartitionStart);
+                    w.WriteNumber("length", p.PartitionLength);
+                    w.WriteNumber("cut", cut.Cut);
+                    w.WriteNumber("crossArcsBefore", cut.CrossArcsBefore);
+                    w.WriteNumber("lost", cut.Lost);
+                    w.WriteNumber("reachedFromCut", Round(cut.ReachedFromCut));
+                    w.WriteNumber("reachedFromRest", Round(cut.ReachedFromRest));
+                    w.WriteEndObject();
+                }
+
                 w.WriteEndObject();
             }
 
@@ -417,8 +464,18 @@ internal static class SimulateCommand
             string.Create(CultureInfo.InvariantCulture, $"mean {r.GossipMeanReached:P2}, all reached in {r.GossipAtomic:P0}"));
         foreach (TimelineSample s in r.Timeline)
         {
-            AddRow(table, $"t = {s.Time / 1000} s: live / PV / IV / empty IV",
-                string.Create(CultureInfo.InvariantCulture, $"{s.Live} / {s.MeanPartialView:F2} / {s.MeanInView:F2} / {s.EmptyInViews}"));
+            AddRow(table, $"t = {s.Time / 1000} s: live / PV / IV / empty IV" + (r.Partition is null ? "" : " / across"),
+                string.Create(CultureInfo.InvariantCulture, $"{s.Live} / {s.MeanPartialView:F2} / {s.MeanInView:F2} / {s.EmptyInViews}")
+                + (r.Partition is null ? "" : string.Create(CultureInfo.InvariantCulture, $" / {s.CrossArcs}")));
+        }
+
+        if (r.Partition is PartitionOutcome cut)
+        {
+            AddRow(table, string.Create(CultureInfo.InvariantCulture, $"partition at {p.PartitionStart / 1000.0:0.###} s for {p.PartitionLength / 1000.0:0.###} s"),
+                string.Create(CultureInfo.InvariantCulture, $"{cut.Cut} nodes cut off, {cut.CrossArcsBefore} arcs across"));
+            AddRow(table, "messages lost to the partition", cut.Lost.ToString("N0", CultureInfo.InvariantCulture));
+            AddRow(table, "reach after it: from cut / rest",
+                string.Create(CultureInfo.InvariantCulture, $"{cut.ReachedFromCut:P2} / {cut.ReachedFromRest:P2}"));
         }
 
         AddRow(table, "events (build / total)", $"{r.BuildEvents:N0} / {r.Events:N0}");

@@ -65,6 +65,18 @@ public sealed record SimulationParameters
     /// <summary>Timeline: time between two samples.</summary>
     public long SampleInterval { get; init; } = 10_000;
 
+    /// <summary>
+    /// Timeline: the fraction of live members cut off from the rest by a network partition (0 = none), from
+    /// <see cref="PartitionStart"/> for <see cref="PartitionLength"/> (see <see cref="SimNetwork.Partition"/>).
+    /// </summary>
+    public double PartitionFraction { get; init; }
+
+    /// <summary>Timeline: when the partition begins, after the timeline's start.</summary>
+    public long PartitionStart { get; init; }
+
+    /// <summary>Timeline: how long the partition lasts; it must heal within <see cref="TimelineDuration"/>.</summary>
+    public long PartitionLength { get; init; }
+
     /// <summary>Throws if a parameter is out of range.</summary>
     public void Validate()
     {
@@ -101,6 +113,20 @@ public sealed record SimulationParameters
         ArgumentOutOfRangeException.ThrowIfNegative(TimelineDuration);
         ArgumentOutOfRangeException.ThrowIfLessThan(TimelineHeartbeat, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(SampleInterval, 1);
+        if (!(PartitionFraction >= 0 && PartitionFraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PartitionFraction), "partition fraction must be in [0, 1)");
+        }
+
+        if (PartitionFraction > 0)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(PartitionStart);
+            ArgumentOutOfRangeException.ThrowIfLessThan(PartitionLength, 1);
+            if (PartitionStart > TimelineDuration - PartitionLength)
+            {
+                throw new ArgumentOutOfRangeException(nameof(PartitionLength), "the partition must heal within the timeline's duration");
+            }
+        }
     }
 }
 
@@ -120,7 +146,16 @@ public sealed record ViewStatistics(double Mean, double StandardDeviation, int M
 /// <param name="EmptyInViews">Live members with an empty InView.</param>
 /// <param name="LeaseResubscriptions">Lease resubscriptions so far, all nodes (left ones included).</param>
 /// <param name="IsolationResubscriptions">Isolation resubscriptions so far, all nodes.</param>
-public sealed record TimelineSample(long Time, int Live, double MeanPartialView, double MeanInView, int EmptyInViews, long LeaseResubscriptions, long IsolationResubscriptions);
+/// <param name="CrossArcs">PartialView arcs between live members on different sides of the partition (0 before it and without one).</param>
+public sealed record TimelineSample(long Time, int Live, double MeanPartialView, double MeanInView, int EmptyInViews, long LeaseResubscriptions, long IsolationResubscriptions, long CrossArcs = 0);
+
+/// <summary>What a timeline's partition did.</summary>
+/// <param name="Cut">Live members put on the cut-off side.</param>
+/// <param name="CrossArcsBefore">PartialView arcs between the two sides when the partition began.</param>
+/// <param name="Lost">Messages, connection attempts and closes the partition kept from crossing.</param>
+/// <param name="ReachedFromCut">At the timeline's end: the fraction of the other live members that a broadcast from a random live member of the cut-off side reached.</param>
+/// <param name="ReachedFromRest">The same from a random live member of the other side.</param>
+public sealed record PartitionOutcome(int Cut, long CrossArcsBefore, long Lost, double ReachedFromCut, double ReachedFromRest);
 
 /// <summary>Everything a run measured (all deterministic for a seed).</summary>
 public sealed record SimulationResult
@@ -206,6 +241,9 @@ public sealed record SimulationResult
 
     /// <summary>Timeline samples (empty when no timeline ran).</summary>
     public IReadOnlyList<TimelineSample> Timeline { get; init; } = [];
+
+    /// <summary>The timeline's partition, or null without one.</summary>
+    public PartitionOutcome? Partition { get; init; }
 }
 
 /// <summary>Runs the SCAMP simulator; see the file comment. Deterministic: same parameters, same result.</summary>
@@ -328,9 +366,10 @@ public static class ScampSimulation
 
         long events = network.EventsProcessed;
         IReadOnlyList<TimelineSample> timeline = [];
+        PartitionOutcome? partition = null;
         if (parameters.TimelineDuration > 0)
         {
-            (timeline, long timelineEvents) = RunTimeline(parameters, progress);
+            (timeline, partition, long timelineEvents) = RunTimeline(parameters, progress);
             events += timelineEvents;
         }
 
@@ -362,6 +401,7 @@ public static class ScampSimulation
             GossipAtomic = parameters.Trials == 0 ? 0 : (double)gossipAtomic / trials,
             GossipFanout = pv.Mean,
             Timeline = timeline,
+            Partition = partition,
         };
     }
 
@@ -493,7 +533,7 @@ public static class ScampSimulation
         return reached;
     }
 
-    private static (IReadOnlyList<TimelineSample> Samples, long Events) RunTimeline(SimulationParameters p, ProgressHandler? progress)
+    private static (IReadOnlyList<TimelineSample> Samples, PartitionOutcome? Partition, long Events) RunTimeline(SimulationParameters p, ProgressHandler? progress)
     {
         var options = BuildOptions(p.C, 0) with
         {
@@ -511,8 +551,35 @@ public static class ScampSimulation
         // Heartbeats run during this build, so joins come at most 1 s apart to keep its cost bounded.
         Build(network, p.Nodes, Math.Min(p.JoinInterval, 1000), ref random, progress, "timeline build");
         long start = network.Now;
-        var samples = new List<TimelineSample> { Sample(network, 0) };
+        var samples = new List<TimelineSample> { Sample(network, 0, countCrossArcs: false) };
         double churnDebt = 0;
+
+        // The partition draws from its own generator, so that a run with one churns exactly like the run without.
+        var partitionRandom = new Xoshiro256StarStar(p.Seed ^ 0x9A27_1710UL);
+        long partitionAt = p.PartitionFraction > 0 ? start + p.PartitionStart : long.MaxValue;
+        long healAt = p.PartitionFraction > 0 ? partitionAt + p.PartitionLength : long.MaxValue;
+        int cut = 0;
+        long crossBefore = 0;
+        void RunTo(long until)
+        {
+            if (partitionAt <= until)
+            {
+                network.RunUntil(partitionAt);
+                cut = Split(network, p.PartitionFraction, ref partitionRandom);
+                crossBefore = CountCrossArcs(network);
+                partitionAt = long.MaxValue;
+            }
+
+            if (healAt <= until)
+            {
+                network.RunUntil(healAt);
+                network.Heal();
+                healAt = long.MaxValue;
+            }
+
+            network.RunUntil(until);
+        }
+
         for (long t = p.SampleInterval; t <= p.TimelineDuration; t += p.SampleInterval)
         {
             progress?.Invoke("timeline", t, p.TimelineDuration);
@@ -528,16 +595,124 @@ public static class ScampSimulation
                         ChurnOnce(network, ref random);
                     }
 
-                    network.RunUntil(start + t - p.SampleInterval + s + 1000);
+                    RunTo(start + t - p.SampleInterval + s + 1000);
                 }
             }
 
-            network.RunUntil(start + t);
-            samples.Add(Sample(network, t));
+            RunTo(start + t);
+            samples.Add(Sample(network, t, countCrossArcs: cut > 0));
         }
 
-        return (samples, network.EventsProcessed);
+        if (p.PartitionFraction <= 0)
+        {
+            return (samples, null, network.EventsProcessed);
+        }
+
+        RunTo(start + p.TimelineDuration); // the partition has healed
+        progress?.Invoke("reach after the partition", 0, 2);
+        double fromCut = ReachFromSide(network, 1, ref partitionRandom);
+        progress?.Invoke("reach after the partition", 1, 2);
+        double fromRest = ReachFromSide(network, 0, ref partitionRandom);
+        progress?.Invoke("reach after the partition", 2, 2);
+        return (samples, new PartitionOutcome(cut, crossBefore, network.LostToPartition, fromCut, fromRest), network.EventsProcessed);
     }
+
+    /// <summary>Puts a random <paramref name="fraction"/> of the live members on side 1, everyone else on side 0; returns how many.</summary>
+    private static int Split(SimNetwork network, double fraction, ref Xoshiro256StarStar random)
+    {
+        var members = new List<int>();
+        for (int i = 0; i < network.Count; i++)
+        {
+            if (IsLiveMember(network, i))
+            {
+                members.Add(i);
+            }
+        }
+
+        int cut = Math.Clamp((int)Math.Round(fraction * members.Count), 1, Math.Max(1, members.Count - 1));
+        var sides = new int[network.Count];
+        for (int k = 0; k < cut; k++)
+        {
+            int pick = k + random.NextInt(members.Count - k);
+            (members[k], members[pick]) = (members[pick], members[k]);
+            sides[members[k]] = 1;
+        }
+
+        network.Partition(sides);
+        return cut;
+    }
+
+    /// <summary>PartialView arcs between live members on different sides of the last partition.</summary>
+    private static long CountCrossArcs(SimNetwork network)
+    {
+        var buffer = new Wire.NodeId[4096];
+        long cross = 0;
+        for (int i = 0; i < network.Count; i++)
+        {
+            if (!IsLiveMember(network, i))
+            {
+                continue;
+            }
+
+            int n = network[i].CopyPartialView(buffer);
+            for (int k = 0; k < n; k++)
+            {
+                int j = network.IndexOf(buffer[k]);
+                cross += j >= 0 && IsLiveMember(network, j) && network.SideOf(j) != network.SideOf(i) ? 1 : 0;
+            }
+        }
+
+        return cross;
+    }
+
+    /// <summary>
+    /// Broadcasts from a random live member on <paramref name="side"/> of the last partition and returns the fraction of
+    /// the other live members it reached within a minute (1 if there is no such origin or no one else).
+    /// </summary>
+    private static double ReachFromSide(SimNetwork network, int side, ref Xoshiro256StarStar random)
+    {
+        var candidates = new List<int>();
+        int members = 0;
+        for (int i = 0; i < network.Count; i++)
+        {
+            if (IsLiveMember(network, i))
+            {
+                members++;
+                if (network.SideOf(i) == side)
+                {
+                    candidates.Add(i);
+                }
+            }
+        }
+
+        if (candidates.Count == 0 || members < 2)
+        {
+            return 1;
+        }
+
+        int origin = candidates[random.NextInt(candidates.Count)];
+        var delivered = new bool[network.Count];
+        network.OnOutput = (index, output) => delivered[index] |= output.Kind == OutputKind.Deliver;
+        try
+        {
+            network.Broadcast(origin, ReadOnlyMemory<byte>.Empty);
+            network.RunUntil(network.Now + 60_000);
+        }
+        finally
+        {
+            network.OnOutput = null;
+        }
+
+        int reached = 0;
+        for (int i = 0; i < network.Count; i++)
+        {
+            reached += i != origin && delivered[i] && IsLiveMember(network, i) ? 1 : 0;
+        }
+
+        return (double)reached / (members - 1);
+    }
+
+    private static bool IsLiveMember(SimNetwork network, int i) => network.IsAlive(i) && network[i].State == NodeState.Member;
 
     private static void ChurnOnce(SimNetwork network, ref Xoshiro256StarStar random)
     {
@@ -593,7 +768,7 @@ public static class ScampSimulation
         return cut;
     }
 
-    private static TimelineSample Sample(SimNetwork network, long time)
+    private static TimelineSample Sample(SimNetwork network, long time, bool countCrossArcs)
     {
         int live = 0, empty = 0;
         double pv = 0, iv = 0;
@@ -611,7 +786,8 @@ public static class ScampSimulation
             }
         }
 
-        return new TimelineSample(time, live, live == 0 ? 0 : pv / live, live == 0 ? 0 : iv / live, empty, leases, isolations);
+        long cross = countCrossArcs ? CountCrossArcs(network) : 0;
+        return new TimelineSample(time, live, live == 0 ? 0 : pv / live, live == 0 ? 0 : iv / live, empty, leases, isolations, cross);
     }
 
     private static int[] Shuffle(int n, ref Xoshiro256StarStar random)

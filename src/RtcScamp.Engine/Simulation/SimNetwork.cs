@@ -6,7 +6,8 @@
 // reconnected get a record (open or closed, and the connection's generation, the epoch that drops messages and
 // closes of an older connection; LinkRecords); pending events are 16-byte records in a 1 ms timing wheel
 // (SimEventQueue); in-flight messages sit in pools indexed by the event's handle, one slot per fanned-out message
-// (32-byte compact slots for messages without byte fields).
+// (32-byte compact slots for messages without byte fields). A partition splits the nodes into sides between which
+// nothing is delivered until it heals (the engines find out only through their own liveness timeouts).
 //
 //   input ──> node.Handle…(now) ──> drain outbox ──> schedule Message/Connect/Close events, re-arm node timer
 //                                                        │
@@ -71,6 +72,8 @@ public sealed class SimNetwork
     private Xoshiro256StarStar _random;
     private readonly LinkRecords _records = new();
     private int _previousReceiver;
+    private int[]? _sides;
+    private bool _partitioned;
     private ulong _trace = 14695981039346656037UL;
 
     /// <summary>Creates an empty network; every node runs with <paramref name="options"/>.</summary>
@@ -101,6 +104,15 @@ public sealed class SimNetwork
 
     /// <summary>Messages dropped because their connection had been closed (or was never up) when they arrived.</summary>
     public long MessagesLostToClosedLinks { get; private set; }
+
+    /// <summary>
+    /// Messages, connection attempts and closes a partition kept from crossing between its sides (a message sent
+    /// across, or in flight when the partition began; a connect attempt fails; a close leaves the other end unaware).
+    /// </summary>
+    public long LostToPartition { get; private set; }
+
+    /// <summary>True while a partition set by <see cref="Partition"/> is in force.</summary>
+    public bool IsPartitioned => _partitioned;
 
     /// <summary>Joins redone through a new random first contact after a node reported JoinFailed.</summary>
     public long Rejoins { get; private set; }
@@ -157,6 +169,35 @@ public sealed class SimNetwork
     /// <summary>True until the node crashed or finished leaving.</summary>
     public bool IsAlive(int index) => _slots[index].Alive && _slots[index].Node.State != NodeState.Left;
 
+    /// <summary>
+    /// Splits the network: node i is on side <paramref name="sides"/>[i] (one entry per node added so far), and until
+    /// <see cref="Heal"/> nothing is delivered between nodes on different sides: messages sent across, or in flight when
+    /// it begins, are lost; connection attempts across fail at the initiator (<see cref="CloseReason.ConnectFailed"/>);
+    /// a close across reaches only the closer's end, so the other end keeps the connection until its liveness timeout.
+    /// Connections themselves stay up, as a transport's would until a timeout. A node added later (a join, a rejoin) is
+    /// on its first contact's side, and a rejoin's random contact is drawn from the same side.
+    /// </summary>
+    public void Partition(ReadOnlySpan<int> sides)
+    {
+        if (sides.Length != _count)
+        {
+            throw new ArgumentException($"One side per node is needed ({_count}), got {sides.Length}.", nameof(sides));
+        }
+
+        _sides = new int[_slots.Length];
+        sides.CopyTo(_sides);
+        _partitioned = true;
+    }
+
+    /// <summary>Ends the partition: from now on messages cross again (connections closed meanwhile stay closed).</summary>
+    public void Heal() => _partitioned = false;
+
+    /// <summary>The side of node <paramref name="index"/> in the last partition (0 if there was none).</summary>
+    public int SideOf(int index) => _sides is { } sides ? sides[index] : 0;
+
+    /// <summary>True if a partition in force keeps <paramref name="a"/> and <paramref name="b"/> apart.</summary>
+    private bool Separated(int a, int b) => _partitioned && _sides![a] != _sides[b];
+
     /// <summary>Adds and starts the first node of an overlay (alone).</summary>
     public int AddFirst()
     {
@@ -175,6 +216,11 @@ public sealed class SimNetwork
         }
 
         int index = AddNode();
+        if (_sides is not null)
+        {
+            _sides[index] = _sides[contact];
+        }
+
         SetLink(index, contact);
         _slots[index].Node.HandleConnectionUp(IdOf(contact), Now);
         Drain(index);
@@ -277,6 +323,10 @@ public sealed class SimNetwork
         if (index == _slots.Length)
         {
             Array.Resize(ref _slots, index * 2);
+            if (_sides is not null)
+            {
+                Array.Resize(ref _sides, _slots.Length);
+            }
         }
 
         ulong state = _seed ^ ((ulong)index * 0x9E3779B97F4A7C15UL);
@@ -328,6 +378,13 @@ public sealed class SimNetwork
                     break;
                 }
 
+                if (Separated(e.From, e.To))
+                {
+                    LostToPartition++;
+                    ReleaseMessage(e.Handle);
+                    break;
+                }
+
                 if ((e.Handle & CompactFlag) != 0)
                 {
                     LastActivity = Now; // (a heartbeat is never compact)
@@ -363,7 +420,13 @@ public sealed class SimNetwork
                 if (TryGetLink(e.To, e.From, out uint current) && current == e.Epoch)
                 {
                     RemoveLink(e.From, e.To);
-                    if (IsAlive(e.To))
+                    if (Separated(e.From, e.To))
+                    {
+                        // The closer's end is gone; the other end learns nothing and keeps the connection until
+                        // its liveness timeout (its messages to the closer are dropped as on a closed link).
+                        LostToPartition++;
+                    }
+                    else if (IsAlive(e.To))
                     {
                         _slots[e.To].Node.HandleConnectionDown(IdOf(e.From), e.Reason, Now);
                         Drain(e.To);
@@ -537,6 +600,14 @@ public sealed class SimNetwork
             return;
         }
 
+        if (Separated(from, to))
+        {
+            LostToPartition++;
+            _slots[from].Node.HandleConnectionDown(IdOf(to), CloseReason.ConnectFailed, Now);
+            Drain(from);
+            return;
+        }
+
         if (TryGetLink(from, to, out _))
         {
             // The initiator had closed the old connection; its close has not reached the target yet. The new
@@ -634,7 +705,7 @@ public sealed class SimNetwork
         int members = 0;
         for (int i = 0; i < _count; i++)
         {
-            members += i != index && IsAlive(i) && _slots[i].Node.State == NodeState.Member ? 1 : 0;
+            members += IsRejoinContact(i, index) ? 1 : 0;
         }
 
         if (members == 0 || !IsAlive(index) || _slots[index].Node.State != NodeState.Member)
@@ -646,7 +717,7 @@ public sealed class SimNetwork
         int contact = -1;
         for (int i = 0; i < _count && contact < 0; i++)
         {
-            if (i != index && IsAlive(i) && _slots[i].Node.State == NodeState.Member && k-- == 0)
+            if (IsRejoinContact(i, index) && k-- == 0)
             {
                 contact = i;
             }
@@ -663,8 +734,18 @@ public sealed class SimNetwork
         LastActivity = Now;
     }
 
+    /// <summary>A live member other than <paramref name="index"/> that a partition does not keep from it.</summary>
+    private bool IsRejoinContact(int i, int index) =>
+        i != index && IsAlive(i) && _slots[i].Node.State == NodeState.Member && !Separated(i, index);
+
     private void ScheduleMessage(int from, int to, uint epoch, in WireMessage message)
     {
+        if (Separated(from, to))
+        {
+            LostToPartition++;
+            return;
+        }
+
         if (Conditions.LossProbability > 0 && _random.NextDouble() < Conditions.LossProbability)
         {
             return;
