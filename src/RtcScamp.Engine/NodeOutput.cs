@@ -38,7 +38,9 @@ public enum OutputKind : byte
 
     /// <summary>
     /// The join got no contact arc within <see cref="ScampOptions.JoinTimeout"/> and no connection is left to retry
-    /// through: the application must connect to a new first contact and call <see cref="ScampNode.Join"/> again.
+    /// through, or a node that had joined has lost every connection (its peers crashed, or a partition outlasted the
+    /// liveness timeout; reported at a heartbeat tick, once until it has a connection again): the application
+    /// must connect to a new first contact and call <see cref="ScampNode.Join"/> again.
     /// </summary>
     JoinFailed = 7,
 }

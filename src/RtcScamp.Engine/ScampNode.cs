@@ -62,6 +62,7 @@ public sealed partial class ScampNode
     private NodeCounters _counters;
     private NodeState _state;
     private bool _awaitingContact;
+    private bool _reportedAlone;
     private byte _isolatedTicks;
     private byte _emptyViewTicks;
     private long _nextTick = long.MaxValue;
@@ -227,6 +228,7 @@ public sealed partial class ScampNode
             return;
         }
 
+        _reportedAlone = false; // alone again later, it reports again
         int slot = _peers.Find(peer);
         if (slot < 0)
         {

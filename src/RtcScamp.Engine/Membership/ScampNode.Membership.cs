@@ -834,8 +834,18 @@ public sealed partial class ScampNode
             else
             {
                 _awaitingContact = false;
+                _reportedAlone = true;
                 _outbox.Add(new NodeOutput(OutputKind.JoinFailed, NodeId.None));
             }
+        }
+
+        if (_peers.Count == 0 && !leaving && !_awaitingContact && !_reportedAlone && _joinDeadline != long.MinValue)
+        {
+            // A node that joined (its deadline is set by every join and rejoin) and has since lost every connection:
+            // its peers crashed, or a partition outlasted the liveness timeout. No subscription can leave it any
+            // more, so nothing would ever change; the application must give it a new first contact.
+            _reportedAlone = true;
+            _outbox.Add(new NodeOutput(OutputKind.JoinFailed, NodeId.None));
         }
 
         if (leaving || _peers.Count == 0 || (_awaitingContact && now < _joinDeadline))

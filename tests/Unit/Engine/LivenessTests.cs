@@ -145,4 +145,68 @@ public class LivenessTests
 
         Assert.Equal([(8000L, CloseReason.Unused)], closes);
     }
+
+    private static List<(long Time, NodeOutput Output)> Ticks(ScampNode node, long from, long to)
+    {
+        var outputs = new List<(long, NodeOutput)>();
+        for (long t = from; t <= to; t += 500)
+        {
+            node.HandleTimeout(t);
+            outputs.AddRange(Drain(node).Select(o => (t, o)));
+        }
+
+        return outputs;
+    }
+
+    [Fact]
+    public void A_join_without_a_contact_arc_or_a_connection_left_reports_JoinFailed_once_after_the_join_timeout()
+    {
+        ScampNode node = Make(Beating with { JoinTimeout = 3000 });
+        Connect(node, N(1));
+        node.Join(N(1), 0);
+        Drain(node);
+        node.HandleConnectionDown(N(1), CloseReason.PeerClosed, 100);
+
+        var failed = Ticks(node, 500, 20_000).Where(o => o.Output.Kind == OutputKind.JoinFailed).ToList();
+        Assert.Equal(3000, Assert.Single(failed).Time);
+    }
+
+    [Fact]
+    public void A_member_that_lost_every_connection_reports_JoinFailed_once_until_it_is_connected_again()
+    {
+        // Both peers fall silent (crashed, or beyond a partition): the liveness timeout closes them, and with no
+        // connection left nothing could ever reach this node again.
+        ScampNode node = Make(Beating);
+        GivePartialView(node, N(1));
+        GiveInView(node, N(2));
+        List<(long Time, NodeOutput Output)> outputs = Ticks(node, 500, 30_000);
+        Assert.Equal(2, outputs.Count(o => o.Output.Kind == OutputKind.Close && o.Output.Reason == CloseReason.LivenessTimeout));
+        long closed = outputs.Where(o => o.Output.Kind == OutputKind.Close).Max(o => o.Time);
+        (long Time, NodeOutput Output) failed = Assert.Single(outputs, o => o.Output.Kind == OutputKind.JoinFailed);
+        Assert.Equal(closed, failed.Time); // the tick that closed the last connection
+        Assert.Equal(0, node.PeerCount);
+
+        // A connection resets it: alone again later, it reports again.
+        Connect(node, N(3), 30_100);
+        node.HandleConnectionDown(N(3), CloseReason.PeerClosed, 30_200);
+        Assert.Single(Ticks(node, 30_500, 40_000), o => o.Output.Kind == OutputKind.JoinFailed);
+
+        // The application answers by joining again through a new first contact.
+        Connect(node, N(4), 40_100);
+        node.Join(N(4), 40_100);
+        Assert.Equal(MessageType.Subscribe, Assert.Single(Drain(node)).Message.Type);
+    }
+
+    [Fact]
+    public void The_first_node_of_an_overlay_alone_never_reports_JoinFailed()
+    {
+        ScampNode node = Make(Beating);
+        node.Start(0);
+        Assert.DoesNotContain(Ticks(node, 500, 60_000), o => o.Output.Kind == OutputKind.JoinFailed);
+
+        // Nor after its only peer left again.
+        Connect(node, N(1), 60_100);
+        node.HandleConnectionDown(N(1), CloseReason.PeerClosed, 60_200);
+        Assert.DoesNotContain(Ticks(node, 60_500, 90_000), o => o.Output.Kind == OutputKind.JoinFailed);
+    }
 }
