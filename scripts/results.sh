@@ -27,5 +27,7 @@ done
 for f in 0 0.1 0.3 0.5; do run "fail-$f" --nodes "$RELN" --c 1 --seed 1 --fail "$f" --trials 20; done
 run "lease" --nodes 1000 --c 1 --seed 1 --trials 0 --join-interval 1000 --lease 60000 --duration 600000 --sample 60000
 run "churn" --nodes 1000 --c 1 --seed 1 --trials 0 --join-interval 1000 --lease 60000 --churn 1 --duration 600000 --sample 60000
+run "partition-short" --nodes 1000 --c 1 --seed 1 --trials 0 --join-interval 1000 --partition 0.3:60000:10000 --duration 300000 --sample 30000
+run "partition-long" --nodes 1000 --c 1 --seed 1 --trials 0 --join-interval 1000 --partition 0.3:60000:120000 --duration 300000 --sample 30000
 python3 scripts/results_table.py "$OUT" "$IMG" > "$MD"
 echo "wrote $MD" >&2

@@ -81,6 +81,37 @@ for key, title in (("lease", "with leases (60 s)"), ("churn", "with leases (60 s
     for s in t["samples"]:
         p(f"| {s['time']//1000} | {s['live']} | {s['meanPartialView']:.2f} | {s['meanInView']:.2f} | {s['emptyInViews']} "
           f"| {s.get('leaseResubscriptions', '-')} | {s.get('isolationResubscriptions', '-')} |")
+partitions = [(k, runs[k]) for k in ("partition-short", "partition-long") if k in runs]
+if partitions:
+    p("\n## A network partition, short and long\n")
+    r0 = partitions[0][1]; t0 = r0["timeline"]
+    p(f"n = {r0['nodes']:,}, c = {r0['c']}, heartbeat {t0['heartbeat']} ms, so a peer silent for 25 s (10 ticks of half a")
+    p(f"heartbeat) is closed. At t = {t0['partition']['at']//1000} s a random {100*t0['partition']['fraction']:.0f}% of the nodes is cut off: nothing")
+    p("crosses until it heals (messages sent or in flight across are lost, connection attempts fail; connections stay")
+    p("up until the engines' liveness timeouts close them). `arcs across` = PartialView arcs between the two sides. At")
+    p("the end, one broadcast from a random node of each side; reach = fraction of the other live nodes that delivered it.\n")
+    p("| partition | nodes cut off | arcs across at the cut | messages lost | arcs across at the end | reach from the cut side | reach from the rest | mean PartialView before / at the end | events | seconds |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, r in partitions:
+        t = r["timeline"]; q = t["partition"]; s = t["samples"]
+        p(f"| {q['length']//1000} s | {q['cut']} | {q['crossArcsBefore']:,} | {q['lost']:,} | {s[-1]['crossArcs']:,} "
+          f"| {100*q['reachedFromCut']:.2f}% | {100*q['reachedFromRest']:.2f}% | {s[0]['meanPartialView']:.2f} / {s[-1]['meanPartialView']:.2f} "
+          f"| {r['events']:,} | {r['elapsedSeconds']:.1f} |")
+    p("")
+    p("A partition shorter than the liveness timeout costs only the messages it ate: every connection survives and")
+    p("broadcasts reach everyone again. A longer one closes every connection across at both ends, each side repairs")
+    p("itself into a separate overlay (the arcs lost are not replaced, so views shrink), and nothing joins the two")
+    p("again: SCAMP learns of other nodes only through subscriptions, which travel along arcs. An application that")
+    p("must survive long partitions has to rejoin through a contact it knows on the other side.\n")
+    for name, r in partitions:
+        t = r["timeline"]
+        p(f"Timeline, {t['partition']['length']//1000} s partition:\n")
+        p("| t (s) | live | mean PartialView | mean InView | empty InViews | arcs across | isolation resubscriptions so far |")
+        p("|---:|---:|---:|---:|---:|---:|---:|")
+        for s in t["samples"]:
+            p(f"| {s['time']//1000} | {s['live']} | {s['meanPartialView']:.2f} | {s['meanInView']:.2f} | {s['emptyInViews']} "
+              f"| {s['crossArcs']:,} | {s['isolationResubscriptions']} |")
+        p("")
 sizes_done = sorted({r["nodes"] for k, r in runs.items() if k.startswith("views-")})
 p("\n## What is missing\n")
 if 1000000 not in sizes_done:
@@ -95,6 +126,7 @@ if big:
     p(f"* n = {', '.join(f'{n:,}' for n in big)}: one seed per c (each run takes minutes), so no spread.")
 huge_c = sorted({r["c"] for k, r in runs.items() if k.startswith("views-") and r["nodes"] == 1000000})
 if huge_c and huge_c != [0, 1, 2]:
-    p(f"* n = 1,000,000: c = {', '.join(map(str, huge_c))} only (~7 min per run here).")
+    huge_s = max(r["elapsedSeconds"] for k, r in runs.items() if k.startswith("views-") and r["nodes"] == 1000000)
+    p(f"* n = 1,000,000: c = {', '.join(map(str, huge_c))} only (~{huge_s/60:.1f} min per run here).")
 p("* The 5 s (10^5) and 60 s (10^6) build targets are not met; see the seconds column and docs/simulator.md.")
 print("\n".join(out))
