@@ -282,6 +282,23 @@ public static class ScampSimulation
     /// </summary>
     public static int ExpectedPeers(int n, int c) => (int)Math.Ceiling(2 * Harmonic(n, c));
 
+    /// <summary>
+    /// The peer-table capacity nodes start with: three quarters of <see cref="ExpectedPeers"/>. Degrees spread around
+    /// the mean (sd ≈ 11 at 10⁶, c = 1), so a table sized for the mean leaves the lower half of the nodes with unused
+    /// entries; starting smaller and growing by a block costs a few copies (garbage the build's compactions remove)
+    /// and left ~6 % less live data (10⁶: 2 320 → 2 189 MiB with block growth).
+    /// </summary>
+    public static int InitialPeers(int n, int c) => (int)Math.Ceiling(0.75 * ExpectedPeers(n, c));
+
+    /// <summary>
+    /// From this many nodes, <see cref="Build(SimNetwork, int, long, ref Xoshiro256StarStar, ProgressHandler?, string, bool)"/>
+    /// compacts the heap at every tenth of the joins: peer tables that grew leave their old arrays in the oldest
+    /// generation, which a full collection only sweeps, and at 10⁶ nodes that free space was ~500 MiB of the peak by
+    /// the build's end. Ten compactions measured no time cost there (3 min 18 s → 3 min 11 s, the denser heap offsetting
+    /// them); below this size the heap is small and they would only cost time.
+    /// </summary>
+    public const int CompactFrom = 200_000;
+
     /// <summary>Runs every phase the parameters ask for.</summary>
     public static SimulationResult Run(SimulationParameters parameters, ProgressHandler? progress = null)
     {
@@ -292,7 +309,7 @@ public static class ScampSimulation
         ScampOptions options = BuildOptions(parameters.C, parameters.Trials) with
         {
             WalkBudget = parameters.WalkBudget,
-            InitialPeerCapacity = ExpectedPeers(parameters.Nodes, parameters.C),
+            InitialPeerCapacity = InitialPeers(parameters.Nodes, parameters.C),
         };
         var network = new SimNetwork(options, parameters.Seed, conditions) { TraceOutputs = false };
         Build(network, parameters.Nodes, parameters.JoinInterval, ref random, progress, "build", parameters.NewestFirstContact);
@@ -426,8 +443,14 @@ public static class ScampSimulation
         }
 
         long step = Math.Max(1, nodes / 100);
+        long tenth = Math.Max(1, nodes / 10);
         for (int i = network.Count; i < nodes; i++)
         {
+            if (nodes >= CompactFrom && i % tenth == 0)
+            {
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            }
+
             if (i % step == 0)
             {
                 progress?.Invoke(phase, i, nodes);
@@ -539,7 +562,7 @@ public static class ScampSimulation
         {
             HeartbeatPeriod = p.TimelineHeartbeat,
             WalkBudget = p.WalkBudget,
-            InitialPeerCapacity = ExpectedPeers(p.Nodes, p.C),
+            InitialPeerCapacity = InitialPeers(p.Nodes, p.C),
             Lease = p.Lease,
             LeaseOverlap = Math.Min(60_000, Math.Max(1, p.Lease / 4)),
         };
