@@ -1,5 +1,4 @@
 using System.Text.Json;
-using RtcScamp.Cli;
 using RtcScamp.Engine;
 using RtcScamp.Engine.Randomness;
 using RtcScamp.Engine.Simulation;
@@ -167,19 +166,11 @@ public class PartitionTests
         Assert.InRange(p.ReachedFromRest, 0.6, 0.71);
     }
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, new StringReader(string.Empty), o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void Simulate_reports_the_partition_in_json_and_in_the_table()
     {
         string[] args = ["simulate", "--nodes", "120", "--trials", "0", "--join-interval", "1000", "--partition", "0.25:20000:5000", "--duration", "60000", "--sample", "20000"];
-        (int code, string o, _) = Cli([.. args, "--json", "--deterministic"]);
+        (int code, string o, _) = SimulatorTests.Cli([.. args, "--json", "--deterministic"]);
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(o);
         JsonElement timeline = doc.RootElement.GetProperty("timeline");
@@ -193,7 +184,7 @@ public class PartitionTests
         Assert.Equal(1.0, partition.GetProperty("reachedFromRest").GetDouble());
         Assert.All(timeline.GetProperty("samples").EnumerateArray(), s => Assert.True(s.TryGetProperty("crossArcs", out _)));
 
-        (int tableCode, string table, _) = Cli(args);
+        (int tableCode, string table, _) = SimulatorTests.Cli(args);
         Assert.Equal(0, tableCode);
         Assert.Contains("reach after it: from cut / rest", table, StringComparison.Ordinal);
     }
@@ -201,35 +192,21 @@ public class PartitionTests
     [Fact]
     public void A_run_without_a_partition_has_no_partition_fields()
     {
-        (int code, string o, _) = Cli("simulate", "--nodes", "100", "--trials", "0", "--join-interval", "1000", "--churn", "0.1", "--duration", "20000", "--json", "--deterministic");
+        (int code, string o, _) = SimulatorTests.Cli("simulate", "--nodes", "100", "--trials", "0", "--join-interval", "1000", "--churn", "0.1", "--duration", "20000", "--json", "--deterministic");
         Assert.Equal(0, code);
         Assert.DoesNotContain("crossArcs", o, StringComparison.Ordinal);
         Assert.DoesNotContain("\"partition\"", o, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("0.3:1000", "F:AT:LEN")]
-    [InlineData("1.5:0:1000", "F:AT:LEN")]
-    [InlineData("0:0:1000", "F:AT:LEN")]
-    [InlineData("0.3:-5:1000", "partition")]
-    [InlineData("0.3:1000:0", "partition")]
-    public void Invalid_partitions_exit_with_code_2(string value, string message)
-    {
-        (int code, string o, string e) = Cli("simulate", "--nodes", "50", "--partition", value);
-        Assert.Equal(2, code);
-        Assert.Equal(string.Empty, o);
-        Assert.Contains(message, e, StringComparison.Ordinal);
-    }
-
     [Fact]
     public void A_partition_must_heal_within_the_duration()
     {
-        (int code, _, string e) = Cli("simulate", "--nodes", "50", "--partition", "0.3:590000:20000", "--duration", "600000");
+        (int code, _, string e) = SimulatorTests.Cli("simulate", "--nodes", "50", "--partition", "0.3:590000:20000", "--duration", "600000");
         Assert.Equal(2, code);
         Assert.Contains("must heal within --duration", e, StringComparison.Ordinal);
 
         // Without --duration the timeline runs on 2 minutes past the heal.
-        (int ok, string o, _) = Cli("simulate", "--nodes", "50", "--trials", "0", "--join-interval", "1000", "--partition", "0.3:590000:20000", "--sample", "100000", "--json", "--deterministic");
+        (int ok, string o, _) = SimulatorTests.Cli("simulate", "--nodes", "50", "--trials", "0", "--join-interval", "1000", "--partition", "0.3:590000:20000", "--sample", "100000", "--json", "--deterministic");
         Assert.Equal(0, ok);
         using var doc = JsonDocument.Parse(o);
         JsonElement samples = doc.RootElement.GetProperty("timeline").GetProperty("samples");

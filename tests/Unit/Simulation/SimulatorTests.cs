@@ -9,7 +9,7 @@ namespace RtcScamp.Tests.Simulation;
 
 public class SimulatorTests
 {
-    private static (int Code, string Out, string Err) Cli(params string[] args)
+    internal static (int Code, string Out, string Err) Cli(params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();
@@ -155,6 +155,11 @@ public class SimulatorTests
     [InlineData("--bogus", "1")]
     [InlineData("--trials", "x")]
     [InlineData("--huge-pages", "yes")]
+    [InlineData("--partition", "0.3:1000")]
+    [InlineData("--partition", "1.5:0:1000")]
+    [InlineData("--partition", "0:0:1000")]
+    [InlineData("--partition", "0.3:-5:1000")]
+    [InlineData("--partition", "0.3:1000:0")]
     public void Invalid_options_exit_with_code_2_and_a_message(string option, string value)
     {
         (int code, string o, string e) = Cli("simulate", option, value);
