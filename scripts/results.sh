@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Regenerates docs/results.md and docs/img/*.png from `rtcscamp simulate` runs.
-#   scripts/results.sh            # the default set (about 6 min on 2 cores, 3.5 of them the 10^6 run)
+#   scripts/results.sh            # the default set (about 37 min on 2 cores, 33 of them the nine 10^6 runs)
 #   SIZES="1000" SEEDS=1 BIG= HUGE= RELN=1000 OUT=/tmp/r IMG=/tmp/r MD=/tmp/r/results.md scripts/results.sh   # smoke test
 # Raw JSON of every run goes to docs/results/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"1000 10000"}
 SEEDS=${SEEDS:-"1 2 3"}
-BIG=${BIG-100000}          # sizes run with one seed per c
-HUGE=${HUGE-1000000}       # sizes run once, c = 1, one broadcast (10^6: ~3.4 min alone here, 2.9 GiB peak RSS)
+BIG=${BIG-100000}          # sizes run with BIGSEEDS, 5 broadcasts
+BIGSEEDS=${BIGSEEDS:-"1 2 3"}
+HUGE=${HUGE-1000000}       # sizes run with HUGESEEDS, one broadcast (10^6 here: c = 0 ~1.3 min, c = 1 ~3.3, c = 2 ~6.5)
+HUGESEEDS=${HUGESEEDS:-"1 2 3"}
 RELN=${RELN:-10000}
 dotnet build src/RtcScamp.Cli -c Release -v q -nologo >/dev/null
 B=src/RtcScamp.Cli/bin/Release/net10.0/rtcscamp
@@ -18,12 +20,14 @@ for n in $SIZES; do for c in 0 1 2; do for s in $SEEDS; do
   extra=(); [ "$s" = 1 ] && extra=(--png "$IMG/views-n$n-c$c.png")
   run "views-n$n-c$c-s$s" --nodes "$n" --c "$c" --seed "$s" --trials 10 "${extra[@]}"
 done; done; done
-for n in $BIG; do for c in 0 1 2; do
-  run "views-n$n-c$c-s1" --nodes "$n" --c "$c" --seed 1 --trials 5 --png "$IMG/views-n$n-c$c.png"
-done; done
-for n in $HUGE; do
-  run "views-n$n-c1-s1" --nodes "$n" --c 1 --seed 1 --trials 1 --png "$IMG/views-n$n-c1.png"
-done
+for n in $BIG; do for c in 0 1 2; do for s in $BIGSEEDS; do
+  extra=(); [ "$s" = 1 ] && extra=(--png "$IMG/views-n$n-c$c.png")
+  run "views-n$n-c$c-s$s" --nodes "$n" --c "$c" --seed "$s" --trials 5 "${extra[@]}"
+done; done; done
+for n in $HUGE; do for c in 0 1 2; do for s in $HUGESEEDS; do
+  extra=(); [ "$s" = 1 ] && extra=(--png "$IMG/views-n$n-c$c.png")
+  run "views-n$n-c$c-s$s" --nodes "$n" --c "$c" --seed "$s" --trials 1 "${extra[@]}"
+done; done; done
 for f in 0 0.1 0.3 0.5; do run "fail-$f" --nodes "$RELN" --c 1 --seed 1 --fail "$f" --trials 20; done
 run "lease" --nodes 1000 --c 1 --seed 1 --trials 0 --join-interval 1000 --lease 60000 --duration 600000 --sample 60000
 run "churn" --nodes 1000 --c 1 --seed 1 --trials 0 --join-interval 1000 --lease 60000 --churn 1 --duration 600000 --sample 60000

@@ -3,10 +3,10 @@
 // measures PartialView/InView sizes against the paper's (c+1)·ln n and (c+1)(H_n − 1), crashes a fraction of the
 // nodes without recovery and measures how many live nodes a broadcast from a random live origin reaches, beside
 // gossip with full membership knowledge and the same mean fanout. Optionally runs a second overlay with
-// heartbeats, leases and churn and samples view sizes over time.
+// heartbeats, leases, churn and a network partition and samples view sizes over time.
 //
 //   build (heartbeats off) ─> view stats ─> crash F·n silently ─> T broadcasts (SCAMP) + T model broadcasts
-//   timeline (heartbeats on, leases, churn) ─> samples every SampleInterval
+//   timeline (heartbeats on, leases, churn, partition) ─> samples every SampleInterval ─> reach from each side
 using RtcScamp.Engine.Randomness;
 
 namespace RtcScamp.Engine.Simulation;
@@ -294,7 +294,7 @@ public static class ScampSimulation
     /// From this many nodes, <see cref="Build(SimNetwork, int, long, ref Xoshiro256StarStar, ProgressHandler?, string, bool)"/>
     /// compacts the heap at every tenth of the joins: peer tables that grew leave their old arrays in the oldest
     /// generation, which a full collection only sweeps, and at 10⁶ nodes that free space was ~500 MiB of the peak by
-    /// the build's end. Ten compactions measured no time cost there (3 min 18 s → 3 min 11 s, the denser heap offsetting
+    /// the build's end. The nine compactions measured no time cost there (3 min 18 s → 3 min 11 s, the denser heap offsetting
     /// them); below this size the heap is small and they would only cost time.
     /// </summary>
     public const int CompactFrom = 200_000;
@@ -652,7 +652,7 @@ public static class ScampSimulation
             }
         }
 
-        int cut = Math.Clamp((int)Math.Round(fraction * members.Count), 1, Math.Max(1, members.Count - 1));
+        int cut = members.Count < 2 ? 0 : Math.Clamp((int)Math.Round(fraction * members.Count), 1, members.Count - 1);
         var sides = new int[network.Count];
         for (int k = 0; k < cut; k++)
         {
