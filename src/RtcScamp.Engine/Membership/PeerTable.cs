@@ -210,8 +210,8 @@ internal struct PeerTable
         else if (_count == _items.Length)
         {
             // Growth by a block (an eighth past 64 entries, rounded to whole blocks) keeps the unused tail of 10^6
-            // tables to a few entries: with growth by a quarter it averaged ~10 entries, ~10 % of a 10^6 run's heap.
-            // The copies this costs are a few per table.
+            // tables to a few entries (growth by a quarter, with tables sized for the mean degree, left 6 % more live
+            // data at 10^6: 2 320 vs 2 189 MiB). The copies this costs are a few per table.
             int size = _items.Length + Math.Max(Block, (_items.Length / 8 + Block - 1) / Block * Block);
             Array.Resize(ref _items, size);
             if (size > _keys!.Length)
