@@ -458,13 +458,13 @@ public static class ScampSimulation
 
             network.RunUntil(network.Now + joinInterval);
             int contact = i - 1;
-            if (!newest || !network.IsAlive(contact) || network[contact].State != NodeState.Member)
+            if (!newest || !IsLiveMember(network, contact))
             {
                 do
                 {
                     contact = random.NextInt(i);
                 }
-                while (!network.IsAlive(contact) || network[contact].State != NodeState.Member);
+                while (!IsLiveMember(network, contact));
             }
 
             network.AddAndJoin(contact);
@@ -485,7 +485,7 @@ public static class ScampSimulation
         var histogram = new long[64];
         for (int i = 0; i < network.Count; i++)
         {
-            if (!network.IsAlive(i) || network[i].State != NodeState.Member)
+            if (!IsLiveMember(network, i))
             {
                 continue;
             }
@@ -757,7 +757,7 @@ public static class ScampSimulation
         for (int attempt = 0; attempt < 10_000; attempt++)
         {
             int i = random.NextInt(network.Count);
-            if (network.IsAlive(i) && network[i].State == NodeState.Member)
+            if (IsLiveMember(network, i))
             {
                 return i;
             }
@@ -800,7 +800,7 @@ public static class ScampSimulation
         {
             leases += network[i].Counters.LeaseResubscriptions;
             isolations += network[i].Counters.IsolationResubscriptions;
-            if (network.IsAlive(i) && network[i].State == NodeState.Member)
+            if (IsLiveMember(network, i))
             {
                 live++;
                 pv += network[i].PartialViewCount;
