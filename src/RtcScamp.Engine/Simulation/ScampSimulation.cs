@@ -77,6 +77,16 @@ public sealed record SimulationParameters
     /// <summary>Timeline: how long the partition lasts; it must heal within <see cref="TimelineDuration"/>.</summary>
     public long PartitionLength { get; init; }
 
+    /// <summary>The largest time parameter (ms, ~3 million years), so that sums of them cannot overflow.</summary>
+    public const long MaxTime = long.MaxValue / 64;
+
+    /// <summary>
+    /// The shortest lease a timeline accepts: 10 s, and 200 times the largest latency (a resubscription's walk and copies
+    /// take on the order of 2·(c+1)·ln n hops, and a lease shorter than that makes nodes resubscribe faster than their
+    /// subscriptions settle: the event count explodes and the views mean nothing).
+    /// </summary>
+    public long MinimumLease => Math.Max(10_000, 200 * MaxLatency);
+
     /// <summary>Throws if a parameter is out of range.</summary>
     public void Validate()
     {
@@ -111,8 +121,27 @@ public sealed record SimulationParameters
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(TimelineDuration);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(TimelineDuration, MaxTime);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxLatency, 1_000_000);
         ArgumentOutOfRangeException.ThrowIfLessThan(TimelineHeartbeat, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(SampleInterval, 1);
+        if ((Lease > 0 || Churn > 0) && TimelineDuration == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TimelineDuration), "a lease or churn needs a timeline (TimelineDuration > 0)");
+        }
+
+        if (TimelineDuration > 0)
+        {
+            if (Lease > 0 && Lease < MinimumLease)
+            {
+                throw new ArgumentOutOfRangeException(nameof(Lease), $"a lease must be 0 or at least MinimumLease ({MinimumLease} ms)");
+            }
+
+            if (TimelineHeartbeat < MaxLatency)
+            {
+                throw new ArgumentOutOfRangeException(nameof(TimelineHeartbeat), "the heartbeat period must be at least MaxLatency (the liveness timeout would fire before a heartbeat arrives)");
+            }
+        }
         if (!(PartitionFraction >= 0 && PartitionFraction < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(PartitionFraction), "partition fraction must be in [0, 1)");
@@ -122,6 +151,8 @@ public sealed record SimulationParameters
         {
             ArgumentOutOfRangeException.ThrowIfNegative(PartitionStart);
             ArgumentOutOfRangeException.ThrowIfLessThan(PartitionLength, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(PartitionStart, MaxTime);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(PartitionLength, MaxTime);
             if (PartitionStart > TimelineDuration - PartitionLength)
             {
                 throw new ArgumentOutOfRangeException(nameof(PartitionLength), "the partition must heal within the timeline's duration");
@@ -224,16 +255,16 @@ public sealed record SimulationResult
     /// <summary>Live nodes all of whose InView members crashed: no broadcast can reach them without recovery.</summary>
     public int CutOff { get; init; }
 
-    /// <summary>SCAMP broadcast: mean fraction of live nodes (origin excluded) reached.</summary>
+    /// <summary>SCAMP broadcast: mean fraction of live nodes (origin excluded) reached; NaN with no trials.</summary>
     public double MeanReached { get; init; }
 
-    /// <summary>SCAMP broadcast: fraction of trials reaching every live node.</summary>
+    /// <summary>SCAMP broadcast: fraction of trials reaching every live node; NaN with no trials.</summary>
     public double Atomic { get; init; }
 
-    /// <summary>Full-membership gossip with the same mean fanout: mean fraction reached.</summary>
+    /// <summary>Full-membership gossip with the same mean fanout: mean fraction reached; NaN with no trials.</summary>
     public double GossipMeanReached { get; init; }
 
-    /// <summary>Full-membership gossip: fraction of trials reaching every live node.</summary>
+    /// <summary>Full-membership gossip: fraction of trials reaching every live node; NaN with no trials.</summary>
     public double GossipAtomic { get; init; }
 
     /// <summary>The fanout used by the gossip model (mean PartialView before the crash).</summary>
@@ -371,7 +402,7 @@ public static class ScampSimulation
             int origin = RandomLive(dead, ref random);
             long before = network.Deliveries;
             network.Broadcast(origin, payload);
-            network.RunUntilQuiet(quietFor: 60_000, limit: network.Now + 600_000);
+            Settle(network);
             long reached = network.Deliveries - before;
             reachedSum += (double)reached / (live - 1);
             atomic += reached == live - 1 ? 1 : 0;
@@ -390,7 +421,7 @@ public static class ScampSimulation
             events += timelineEvents;
         }
 
-        int trials = Math.Max(1, parameters.Trials);
+        int trials = parameters.Trials;
         return new SimulationResult
         {
             Parameters = parameters,
@@ -412,10 +443,10 @@ public static class ScampSimulation
             PeakPendingEvents = peakPending,
             Crashed = crash,
             CutOff = cutOff,
-            MeanReached = parameters.Trials == 0 ? 0 : reachedSum / trials,
-            Atomic = parameters.Trials == 0 ? 0 : (double)atomic / trials,
-            GossipMeanReached = parameters.Trials == 0 ? 0 : gossipSum / trials,
-            GossipAtomic = parameters.Trials == 0 ? 0 : (double)gossipAtomic / trials,
+            MeanReached = parameters.Trials == 0 ? double.NaN : reachedSum / trials,
+            Atomic = parameters.Trials == 0 ? double.NaN : (double)atomic / trials,
+            GossipMeanReached = parameters.Trials == 0 ? double.NaN : gossipSum / trials,
+            GossipAtomic = parameters.Trials == 0 ? double.NaN : (double)gossipAtomic / trials,
             GossipFanout = pv.Mean,
             Timeline = timeline,
             Partition = partition,
@@ -471,7 +502,7 @@ public static class ScampSimulation
         }
 
         // Settle: until only heartbeats and idle timers remain for a minute (with timers off: the queue empties).
-        network.RunUntilQuiet(quietFor: 60_000, limit: network.Now + 600_000);
+        Settle(network);
         progress?.Invoke(phase, nodes, nodes);
     }
 
@@ -603,27 +634,30 @@ public static class ScampSimulation
             network.RunUntil(until);
         }
 
-        for (long t = p.SampleInterval; t <= p.TimelineDuration; t += p.SampleInterval)
+        // A sample every SampleInterval, and one at the end when the duration is not a multiple of it.
+        for (long previous = 0; previous < p.TimelineDuration;)
         {
+            long t = Math.Min(previous + p.SampleInterval, p.TimelineDuration);
             progress?.Invoke("timeline", t, p.TimelineDuration);
             if (p.Churn > 0)
             {
                 // Churn spread over the interval, one simulated second at a time.
-                for (long s = 0; s < p.SampleInterval; s += 1000)
+                for (long s = previous; s < t; s += 1000)
                 {
-                    churnDebt += p.Churn * Math.Min(1000, p.SampleInterval - s) / 1000.0;
+                    churnDebt += p.Churn * Math.Min(1000, t - s) / 1000.0;
                     while (churnDebt >= 1)
                     {
                         churnDebt--;
                         ChurnOnce(network, ref random);
                     }
 
-                    RunTo(start + t - p.SampleInterval + s + 1000);
+                    RunTo(start + Math.Min(s + 1000, t));
                 }
             }
 
             RunTo(start + t);
             samples.Add(Sample(network, t, countCrossArcs: cut > 0));
+            previous = t;
         }
 
         if (p.PartitionFraction <= 0)
@@ -719,7 +753,7 @@ public static class ScampSimulation
         try
         {
             network.Broadcast(origin, ReadOnlyMemory<byte>.Empty);
-            network.RunUntil(network.Now + 60_000);
+            network.RunUntil(network.Now + Math.Max(60_000, 100 * LongestHop(network))); // the hop limit is 32
         }
         finally
         {
@@ -734,6 +768,20 @@ public static class ScampSimulation
 
         return (double)reached / (members - 1);
     }
+
+    /// <summary>
+    /// Runs until nothing but heartbeats and idle timers happened for a minute, and at least for twice the longest a
+    /// message can be in flight (with latencies of minutes a shorter gap is not quiet, only slow); gives up after ten
+    /// minutes or 10 000 such hops, whichever is longer (room for a long walk and its copies).
+    /// </summary>
+    private static void Settle(SimNetwork network)
+    {
+        long hop = LongestHop(network);
+        network.RunUntilQuiet(quietFor: Math.Max(60_000, (2 * hop) + 1), limit: network.Now + Math.Max(600_000, 10_000 * hop));
+    }
+
+    /// <summary>The longest one message can take between two nodes.</summary>
+    private static long LongestHop(SimNetwork network) => network.Conditions.MaxLatency + network.Conditions.Jitter;
 
     private static bool IsLiveMember(SimNetwork network, int i) => network.IsAlive(i) && network[i].State == NodeState.Member;
 
