@@ -88,8 +88,26 @@ internal static class CliApp
         }
         catch (CliFailure e)
         {
-            stderr.WriteLine($"rtcscamp {command.Name}: {e.Message}");
+            TryWriteLine(stderr, $"rtcscamp {command.Name}: {e.Message}");
             return RuntimeError;
+        }
+        catch (IOException e)
+        {
+            // E.g. output that cannot be written (a full disk, a closed pipe): one line if stderr still works, never a trace.
+            TryWriteLine(stderr, $"rtcscamp {command.Name}: {e.Message}");
+            return RuntimeError;
+        }
+    }
+
+    private static void TryWriteLine(TextWriter w, string line)
+    {
+        try
+        {
+            w.WriteLine(line);
+        }
+        catch (IOException)
+        {
+            // Nowhere left to report it; the exit code still says it failed.
         }
     }
 

@@ -23,7 +23,11 @@ internal static class CliArguments
                 }
 
                 string? value = eq >= 0 ? a[(eq + 1)..] : i + 1 < args.Count ? args[++i] : null;
-                options[name] = value ?? throw new CliUsageException($"option '--{name}' needs a value");
+                if (!options.TryAdd(name, value ?? throw new CliUsageException($"option '--{name}' needs a value")))
+                {
+                    // Last-wins would silently drop a value the user typed; say so instead.
+                    throw new CliUsageException($"option '--{name}' given twice");
+                }
             }
             else
             {
@@ -32,6 +36,16 @@ internal static class CliArguments
         }
 
         return (positionals, options);
+    }
+
+    /// <summary>
+    /// Removes a flag (an option without a value) from <paramref name="args"/>; true if it was there. A flag given twice
+    /// is a usage error, like a valued option given twice.
+    /// </summary>
+    public static bool TakeFlag(List<string> args, string flag)
+    {
+        bool present = args.Remove(flag);
+        return present && args.Contains(flag, StringComparer.Ordinal) ? throw new CliUsageException($"option '{flag}' given twice") : present;
     }
 
     /// <summary>Parses an integer option value.</summary>

@@ -40,7 +40,7 @@ internal static class EchoCommand
     private static int Run(CliContext context)
     {
         var args = context.Args.ToList();
-        bool offer = args.Remove("--offer");
+        bool offer = CliArguments.TakeFlag(args, "--offer");
         (List<string> positionals, Dictionary<string, string> options) = CliArguments.Parse(args, "answer", "bind", "timeout");
         if (positionals.Count > 0)
         {

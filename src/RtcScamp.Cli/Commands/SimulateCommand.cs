@@ -28,15 +28,18 @@ internal static class SimulateCommand
           --nodes N           nodes (default 10000)
           --c C               SCAMP's c (default 1)
           --seed S            seed (default 1)
-          --fail F            fraction of nodes crashed before the broadcasts, in [0,1) (default 0)
-          --trials T          broadcasts (default 10)
-          --latency MIN:MAX   per-link one-way latency in ms (default 5:50)
+          --fail F            fraction of nodes crashed before the broadcasts, in [0,1) (default 0;
+                              at most n - 2 crash, see "crashed" in the output)
+          --trials T          broadcasts (default 10; 0: none, and the reach fields are null)
+          --latency MIN:MAX   per-link one-way latency in ms (default 5:50; latencies long against
+                              --join-interval make joins overlap, which gives smaller views)
           --loss P            message loss probability during the broadcasts (default 0)
           --join-interval MS  simulated time between joins (default 10000: one join settles first)
           --walk-budget B     budget of the indirection walk (default 1, ScampOptions.WalkBudget)
           --first-contact K   random (default: a uniformly random earlier node) or newest
                               (the node that joined just before: a biased start for the walk)
-          --lease MS          timeline: lease period (default 0 = off)
+          --lease MS          timeline: lease period (default 0 = off; else at least 10 s and 200
+                              times the largest latency)
           --churn R           timeline: graceful leaves (each replaced by a join) per simulated second
           --partition F:AT:LEN  timeline: at AT ms cut a random fraction F of the live nodes off from
                               the rest for LEN ms (nothing crosses; nodes notice only by liveness
@@ -45,8 +48,8 @@ internal static class SimulateCommand
                               apart), run it for MS and sample views (default 0 = no timeline; with
                               --lease, --churn or --partition default 10 lease periods or 600000,
                               at least until 120000 after the partition heals)
-          --heartbeat MS      timeline heartbeat period (default 5000)
-          --sample MS         timeline sample interval (default 10000)
+          --heartbeat MS      timeline heartbeat period (default 5000; at least the largest latency)
+          --sample MS         timeline sample interval (default 10000; the end is sampled too)
           --huge-pages M      on, off or auto (default: on from 200000 nodes, on Linux >= 6.1):
                               back the heap with 2 MiB pages as the overlay grows (speed only;
                               a 10^6 run takes ~10 % less time)
@@ -54,15 +57,17 @@ internal static class SimulateCommand
           --deterministic     with --json: leave out elapsedSeconds and peakMemoryBytes
           --png FILE          write PartialView/InView size distributions against theory as a PNG
           --out FILE          also write the JSON object to FILE
-        Exit code 2 for an invalid option.
+        Each option at most once. Exit code 2 for an invalid option (checked before the run, output
+        paths included); 1 if an output cannot be written (the others still are: the JSON on stdout
+        survives a failed --out or --png).
         """,
         Run);
 
     private static int Run(CliContext context)
     {
         var args = context.Args.ToList();
-        bool json = args.Remove("--json");
-        bool deterministic = args.Remove("--deterministic");
+        bool json = CliArguments.TakeFlag(args, "--json");
+        bool deterministic = CliArguments.TakeFlag(args, "--deterministic");
         (List<string> positionals, Dictionary<string, string> options) = CliArguments.Parse(args, s_options);
         if (positionals.Count > 0)
         {
@@ -77,8 +82,8 @@ internal static class SimulateCommand
             "auto" => parameters.Nodes >= HugePagesFrom,
             string other => throw new CliUsageException($"option '--huge-pages' needs on, off or auto, got '{other}'"),
         };
-        string? png = options.GetValueOrDefault("png");
-        string? outFile = options.GetValueOrDefault("out");
+        string? png = OutputPath(options, "png");
+        string? outFile = OutputPath(options, "out");
 
         var stopwatch = Stopwatch.StartNew();
         SimulationResult result;
@@ -96,26 +101,87 @@ internal static class SimulateCommand
         double elapsed = stopwatch.Elapsed.TotalSeconds;
         long peak = PeakMemoryBytes();
         string text = ToJson(result, deterministic ? null : elapsed, deterministic ? null : peak);
+        // Standard output and each file are written whatever happened to the others: one that cannot be written (a
+        // full disk, a closed pipe) must not lose a long run's numbers from the rest.
+        var failures = new List<string>();
+        try
+        {
+            if (json)
+            {
+                context.Out.WriteLine(text);
+            }
+            else
+            {
+                WriteTable(context.Out, result, elapsed, peak);
+            }
+
+            context.Out.Flush();
+        }
+        catch (IOException e)
+        {
+            failures.Add($"cannot write standard output: {e.Message}");
+        }
+
         if (outFile is not null)
         {
-            File.WriteAllText(outFile, text + "\n");
+            TryWrite(outFile, failures, path => File.WriteAllText(path, text + "\n"));
         }
 
         if (png is not null)
         {
-            WritePng(result, png);
+            TryWrite(png, failures, path => WritePng(result, path));
         }
 
-        if (json)
+        return failures.Count == 0 ? CliApp.Ok : throw new CliFailure(string.Join("; ", failures));
+    }
+
+    /// <summary>
+    /// The value of an output-file option, checked before the run (which may take minutes): not empty, not a
+    /// directory, in a directory that exists.
+    /// </summary>
+    private static string? OutputPath(Dictionary<string, string> options, string name)
+    {
+        if (!options.TryGetValue(name, out string? path))
         {
-            context.Out.WriteLine(text);
-        }
-        else
-        {
-            WriteTable(context.Out, result, elapsed, peak);
+            return null;
         }
 
-        return CliApp.Ok;
+        if (path.Trim().Length == 0)
+        {
+            throw new CliUsageException($"option '--{name}' needs a file name");
+        }
+
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new CliUsageException($"option '--{name}': '{path}' is not a valid path ({e.Message})");
+        }
+
+        if (Directory.Exists(full))
+        {
+            throw new CliUsageException($"option '--{name}': '{path}' is a directory");
+        }
+
+        string? directory = Path.GetDirectoryName(full);
+        return directory is null || Directory.Exists(directory)
+            ? path
+            : throw new CliUsageException($"option '--{name}': directory '{directory}' does not exist");
+    }
+
+    private static void TryWrite(string path, List<string> failures, Action<string> write)
+    {
+        try
+        {
+            write(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            failures.Add($"cannot write '{path}': {e.Message}");
+        }
     }
 
     /// <summary>Below this many nodes the heap mostly fits the caches and huge pages measured no gain (10⁵: none).</summary>
@@ -136,7 +202,7 @@ internal static class SimulateCommand
 
         if (o.TryGetValue("seed", out v))
         {
-            p = p with { Seed = ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out ulong s) ? s : throw new CliUsageException($"option '--seed' needs a non-negative integer, got '{v}'") };
+            p = p with { Seed = ulong.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out ulong s) ? s : throw new CliUsageException($"option '--seed' needs an integer in [0, {ulong.MaxValue}], got '{v}'") };
         }
 
         if (o.TryGetValue("fail", out v))
@@ -192,7 +258,7 @@ internal static class SimulateCommand
 
         if (o.TryGetValue("lease", out v))
         {
-            p = p with { Lease = Range("lease", v, 0, long.MaxValue / 8) };
+            p = p with { Lease = Range("lease", v, 0, SimulationParameters.MaxTime / 10) };
         }
 
         if (o.TryGetValue("churn", out v))
@@ -210,7 +276,7 @@ internal static class SimulateCommand
 
         if (o.TryGetValue("sample", out v))
         {
-            p = p with { SampleInterval = Range("sample", v, 1, long.MaxValue / 8) };
+            p = p with { SampleInterval = Range("sample", v, 1, SimulationParameters.MaxTime) };
         }
 
         if (o.TryGetValue("partition", out v))
@@ -222,14 +288,14 @@ internal static class SimulateCommand
             p = p with
             {
                 PartitionFraction = fraction,
-                PartitionStart = Range("partition", parts[1], 0, long.MaxValue / 16),
-                PartitionLength = Range("partition", parts[2], 1, long.MaxValue / 16),
+                PartitionStart = Range("partition", parts[1], 0, SimulationParameters.MaxTime),
+                PartitionLength = Range("partition", parts[2], 1, SimulationParameters.MaxTime),
             };
         }
 
         if (o.TryGetValue("duration", out v))
         {
-            p = p with { TimelineDuration = Range("duration", v, 0, long.MaxValue / 8) };
+            p = p with { TimelineDuration = Range("duration", v, 0, SimulationParameters.MaxTime) };
             if (p.PartitionFraction > 0 && p.PartitionStart > p.TimelineDuration - p.PartitionLength)
             {
                 throw new CliUsageException($"option '--partition' must heal within --duration ({p.TimelineDuration} ms), but heals at {p.PartitionStart + p.PartitionLength} ms");
@@ -246,14 +312,52 @@ internal static class SimulateCommand
             p = p with { TimelineDuration = duration };
         }
 
+        CheckTimeline(p, o);
+        try
+        {
+            p.Validate(); // what the checks above do not word for the command line (e.g. sums past the largest time)
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+
         return p;
     }
 
-    private static long Range(string name, string value, long min, long max)
+    /// <summary>Timeline options that would be ignored, or that give a run which cannot mean anything, are usage errors.</summary>
+    private static void CheckTimeline(SimulationParameters p, Dictionary<string, string> o)
     {
-        long v = CliArguments.ParseInt64(name, value);
-        return v < min || v > max ? throw new CliUsageException($"option '--{name}' must be in [{min}, {max}], got {v}") : v;
+        if (p.TimelineDuration == 0)
+        {
+            foreach (string name in (string[])["lease", "churn", "heartbeat", "sample"])
+            {
+                if (o.ContainsKey(name) && !(name is "lease" or "churn" && p.Lease == 0 && p.Churn == 0))
+                {
+                    throw new CliUsageException(o.ContainsKey("duration")
+                        ? $"option '--{name}' applies to the timeline, which --duration 0 turns off"
+                        : $"option '--{name}' applies to the timeline, which runs only with --duration, --lease, --churn or --partition");
+                }
+            }
+
+            return;
+        }
+
+        if (p.Lease > 0 && p.Lease < p.MinimumLease)
+        {
+            throw new CliUsageException($"option '--lease' must be 0 or at least {p.MinimumLease} ms (10 s and 200 times the largest latency: a resubscription must settle well within a lease), got {p.Lease}");
+        }
+
+        if (p.TimelineHeartbeat < p.MaxLatency)
+        {
+            throw new CliUsageException($"option '--heartbeat' must be at least the largest latency ({p.MaxLatency} ms): with a shorter period the liveness timeout fires before a peer's heartbeat can arrive, got {p.TimelineHeartbeat}");
+        }
     }
+
+    private static long Range(string name, string value, long min, long max) =>
+        long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) && v >= min && v <= max
+            ? v
+            : throw new CliUsageException($"option '--{name}' needs an integer in [{min}, {max}], got '{value}'");
 
     private static double Fraction(string name, string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d >= 0 && d < 1
@@ -264,13 +368,22 @@ internal static class SimulateCommand
     {
         string lastPhase = "";
         long lastPercent = -1;
+        bool broken = false;
         return (phase, done, total) =>
         {
             long percent = total == 0 ? 100 : done * 100 / total;
-            if (phase != lastPhase || percent / 10 != lastPercent / 10)
+            if (!broken && (phase != lastPhase || percent / 10 != lastPercent / 10))
             {
-                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{phase}: {percent}% ({done}/{total}), managed heap {GC.GetTotalMemory(false) / 1048576.0:F0} MiB, peak RSS {PeakMemoryBytes() / 1048576.0:F0} MiB"));
+                try
+                {
+                    error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{phase}: {percent}% ({done}/{total}), managed heap {GC.GetTotalMemory(false) / 1048576.0:F0} MiB, peak RSS {PeakMemoryBytes() / 1048576.0:F0} MiB"));
+                }
+                catch (IOException)
+                {
+                    broken = true; // progress is a courtesy: a full or closed stderr must not stop the run
+                }
+
                 lastPhase = phase;
                 lastPercent = percent;
             }
@@ -359,12 +472,13 @@ internal static class SimulateCommand
             w.WriteNumber("crashed", r.Crashed);
             w.WriteNumber("cutOff", r.CutOff);
             w.WriteNumber("trials", p.Trials);
-            w.WriteNumber("meanReached", Round(r.MeanReached));
-            w.WriteNumber("atomic", Round(r.Atomic));
+            // With no trials nothing was measured: null, not a reach of 0.
+            NumberOrNull(w, "meanReached", r.MeanReached);
+            NumberOrNull(w, "atomic", r.Atomic);
             w.WriteStartObject("fullMembershipGossip");
             w.WriteNumber("fanout", Round(r.GossipFanout));
-            w.WriteNumber("meanReached", Round(r.GossipMeanReached));
-            w.WriteNumber("atomic", Round(r.GossipAtomic));
+            NumberOrNull(w, "meanReached", r.GossipMeanReached);
+            NumberOrNull(w, "atomic", r.GossipAtomic);
             w.WriteEndObject();
             w.WriteEndObject();
             if (r.Timeline.Count > 0)
@@ -442,6 +556,18 @@ internal static class SimulateCommand
 
     private static double Round(double v) => Math.Round(v, 6);
 
+    private static void NumberOrNull(Utf8JsonWriter w, string name, double v)
+    {
+        if (double.IsNaN(v))
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteNumber(name, Round(v));
+        }
+    }
+
     private static void WriteTable(TextWriter output, SimulationResult r, double elapsed, long peak)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
@@ -457,11 +583,12 @@ internal static class SimulateCommand
         AddRow(table, "PartialView vs (c+1)(H_n − 1)", ((r.PartialView.Mean / r.TheoryHarmonic) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture));
         AddRow(table, "subscriptions kept / lost to guards", $"{r.SubscriptionsKept:N0} / {r.LostSubscriptions:N0}");
         AddRow(table, "strongly connected", r.StronglyConnected ? "yes" : "no");
-        AddRow(table, $"broadcast reach, {p.FailFraction:P0} crashed, {p.Trials} trials",
-            string.Create(CultureInfo.InvariantCulture, $"mean {r.MeanReached:P2}, all reached in {r.Atomic:P0}"));
+        string Reach(double mean, double atomic) => p.Trials == 0
+            ? "not measured (--trials 0)"
+            : string.Create(CultureInfo.InvariantCulture, $"mean {mean:P2}, all reached in {atomic:P0}");
+        AddRow(table, $"broadcast reach, {r.Crashed:N0} crashed ({p.FailFraction:P0} asked), {p.Trials} trials", Reach(r.MeanReached, r.Atomic));
         AddRow(table, "live nodes whose whole InView crashed", r.CutOff.ToString(CultureInfo.InvariantCulture));
-        AddRow(table, $"full-membership gossip, fanout {r.GossipFanout:F2}",
-            string.Create(CultureInfo.InvariantCulture, $"mean {r.GossipMeanReached:P2}, all reached in {r.GossipAtomic:P0}"));
+        AddRow(table, $"full-membership gossip, fanout {r.GossipFanout:F2}", Reach(r.GossipMeanReached, r.GossipAtomic));
         foreach (TimelineSample s in r.Timeline)
         {
             AddRow(table, $"t = {s.Time / 1000} s: live / PV / IV / empty IV" + (r.Partition is null ? "" : " / across"),
