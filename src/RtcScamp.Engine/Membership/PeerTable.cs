@@ -47,6 +47,9 @@ internal enum PeerFlags : ushort
     /// <summary>The peer's Hello arrived.</summary>
     HelloReceived = 256,
 
+    /// <summary>The peer sent an Unsubscribe: it is leaving, and lingers only to relay what reaches it.</summary>
+    Leaving = 512,
+
     /// <summary>Arc flags: the entry is used by the overlay.</summary>
     Arcs = PartialView | InView | PendingOut | PendingIn,
 }

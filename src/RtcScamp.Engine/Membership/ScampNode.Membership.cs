@@ -156,7 +156,12 @@ public sealed partial class ScampNode
         Resubscribe(SubscribeFlags.None, now);
     }
 
-    /// <summary>Resubscribes through a random PartialView member (else an InView member, else any connected peer).</summary>
+    /// <summary>
+    /// Resubscribes through a random PartialView member (else an InView member, else any connected peer). A peer known
+    /// to be leaving is taken only when no other peer is connected: it can merely relay the walk, and a relay with no
+    /// other peer hands it straight back (two nodes left by a leave then passed a join's walk to and fro until the
+    /// leaver closed, and the join waited out its timeout).
+    /// </summary>
     private void Resubscribe(SubscribeFlags flags, long now)
     {
         int slot = RandomSlotWith(PeerFlags.PartialView, _pvCount);
@@ -165,15 +170,10 @@ public sealed partial class ScampNode
             slot = RandomSlotWith(PeerFlags.InView, _ivCount);
         }
 
-        if (slot < 0)
+        if (slot < 0 || _peers[slot].Has(PeerFlags.Leaving))
         {
-            int connected = 0;
-            for (int i = 0; i < _peers.Count; i++)
-            {
-                connected += _peers[i].Has(PeerFlags.Connected) ? 1 : 0;
-            }
-
-            slot = RandomSlotWith(PeerFlags.Connected, connected);
+            int other = RandomConnectedSlot(-1, leavers: false);
+            slot = other >= 0 ? other : RandomConnectedSlot(-1, leavers: true);
         }
 
         if (slot < 0)
@@ -235,8 +235,9 @@ public sealed partial class ScampNode
         if (degree == 0 && _awaitingContact)
         {
             // Still joining and without arcs: this node is not in the overlay yet, so it must not become a contact
-            // (that would start a separate overlay). Pass the walk toward the node it is joining through.
-            int handOff = RandomConnectedSlot(subscriberSlot);
+            // (that would start a separate overlay). Pass the walk toward the node it is joining through, but not to a
+            // leaver, which could only pass it back: with no one else, become the contact after all.
+            int handOff = RandomConnectedSlot(subscriberSlot, leavers: false);
             if (handOff >= 0)
             {
                 Send(handOff, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, AppendRoute(subscribe.Route, s)));
@@ -263,24 +264,31 @@ public sealed partial class ScampNode
         Send(next, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, route));
     }
 
-    /// <summary>A uniformly chosen connected slot other than <paramref name="excluded"/>, or -1.</summary>
-    private int RandomConnectedSlot(int excluded)
+    /// <summary>
+    /// A uniformly chosen connected slot other than <paramref name="excluded"/>, or -1. Peers known to be leaving are
+    /// avoided while any other is connected, and with <paramref name="leavers"/> false never taken.
+    /// </summary>
+    private int RandomConnectedSlot(int excluded, bool leavers = true)
     {
-        int count = 0;
+        int count = 0, staying = 0;
         for (int i = 0; i < _peers.Count; i++)
         {
-            count += i != excluded && _peers[i].Has(PeerFlags.Connected) ? 1 : 0;
+            bool candidate = i != excluded && _peers[i].Has(PeerFlags.Connected);
+            count += candidate ? 1 : 0;
+            staying += candidate && !_peers[i].Has(PeerFlags.Leaving) ? 1 : 0;
         }
 
-        if (count == 0)
+        bool avoid = staying > 0 || !leavers;
+        int n = avoid ? staying : count;
+        if (n == 0)
         {
             return -1;
         }
 
-        int k = _random.NextInt(count);
+        int k = _random.NextInt(n);
         for (int i = 0; i < _peers.Count; i++)
         {
-            if (i != excluded && _peers[i].Has(PeerFlags.Connected) && k-- == 0)
+            if (i != excluded && _peers[i].Has(PeerFlags.Connected) && !(avoid && _peers[i].Has(PeerFlags.Leaving)) && k-- == 0)
             {
                 return i;
             }
@@ -628,6 +636,8 @@ public sealed partial class ScampNode
             Violation(slot);
             return;
         }
+
+        _peers[slot].Flags |= PeerFlags.Leaving;
 
         if (!_peers[slot].Has(PeerFlags.PartialView))
         {

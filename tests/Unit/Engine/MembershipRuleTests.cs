@@ -272,6 +272,53 @@ public class MembershipRuleTests
     }
 
     [Fact]
+    public void A_leaver_is_neither_the_rejoin_target_nor_a_hand_off_while_another_peer_is_connected()
+    {
+        // The leaver 5 held both arcs; 8 is connected and joining through this node (no arcs yet).
+        ScampNode node = Make(Quiet);
+        GivePartialView(node, N(5));
+        GiveInView(node, N(5));
+        Connect(node, N(8));
+        node.HandleMessage(N(5), new Unsubscribe(N(5), NodeId.None, default), 0);
+        NodeOutput rejoin = Assert.Single(Drain(node));
+        Assert.Equal((N(8), MessageType.Subscribe), (rejoin.Peer, rejoin.Message.Type)); // not through the leaver
+
+        // Now awaiting a contact and without arcs, it gets 8's walk: handing it to the leaver would only bring it back
+        // (the leaver's one other peer is this node), so it becomes 8's contact itself.
+        node.HandleMessage(N(5), new Remove(RemoveArc.SenderToReceiver), 0);
+        Drain(node);
+        node.HandleMessage(N(8), new Subscribe(N(8), 1, SubscribeFlags.None, default, default), 0);
+        List<NodeOutput> outputs = Drain(node);
+        Assert.DoesNotContain(outputs, o => o.Peer == N(5));
+        Assert.Contains(outputs, o => o.Peer == N(8) && o.Message.Type == MessageType.Accept);
+        Assert.Equal(1, node.Counters.ContactsServed);
+    }
+
+    [Theory]
+    [InlineData(0, 1UL)]
+    [InlineData(0, 2UL)]
+    [InlineData(1, 1UL)]
+    [InlineData(1, 2UL)]
+    [InlineData(1, 3UL)]
+    public void Two_nodes_left_by_a_leave_and_a_join_at_once_form_an_overlay_in_well_under_the_join_timeout(int leaver, ulong seed)
+    {
+        // Of a two-node overlay one leaves as a third joins through the other. The remaining node's rejoin and the
+        // join's walk both used to go to the lingering leaver, which passed them back and forth until it closed: the
+        // two live nodes then sat with empty views until the join timeout (60 s).
+        var network = new RtcScamp.Engine.Simulation.SimNetwork(Quiet with { HeartbeatPeriod = 5000 }, seed) { TraceOutputs = false };
+        network.AddFirst();
+        network.AddAndJoin(0);
+        network.RunUntil(10_000);
+        network.Leave(leaver);
+        network.AddAndJoin(1 - leaver);
+        network.RunUntil(12_000);
+        foreach (int i in new[] { 1 - leaver, 2 })
+        {
+            Assert.Equal((1, 1), (network[i].PartialViewCount, network[i].InViewCount));
+        }
+    }
+
+    [Fact]
     public void Losing_the_last_out_arc_to_a_lease_release_rejoins_at_once()
     {
         ScampNode node = Make(Quiet);
