@@ -25,7 +25,8 @@ internal static class SimulateCommand
         Builds an overlay of N real ScampNodes (one join every --join-interval ms of simulated time, each
         through a random earlier node), then crashes a fraction F of them (no recovery) and sends T
         broadcasts from random live origins. Same seed, same numbers.
-          --nodes N           nodes (default 10000)
+          --nodes N           nodes (default 10000; refused at once if the run's estimated peak
+                              memory, ~3 KB per node at c = 1, exceeds what this process may use)
           --c C               SCAMP's c (default 1)
           --seed S            seed (default 1)
           --fail F            fraction of nodes crashed before the broadcasts, in [0,1) (default 0;
@@ -75,6 +76,7 @@ internal static class SimulateCommand
         }
 
         SimulationParameters parameters = ParseParameters(options);
+        CheckMemory(parameters);
         bool hugePages = options.GetValueOrDefault("huge-pages", "auto") switch
         {
             "on" => true,
@@ -181,6 +183,21 @@ internal static class SimulateCommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             failures.Add($"cannot write '{path}': {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A run this process cannot hold is refused at once rather than killed for lack of memory after hours of work
+    /// (the estimate errs high, so a run that fits is not refused for it being an estimate).
+    /// </summary>
+    private static void CheckMemory(SimulationParameters p)
+    {
+        long need = ScampSimulation.EstimatePeakBytes(p.Nodes, p.C);
+        long have = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (need > have)
+        {
+            throw new CliUsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--nodes {p.Nodes} with --c {p.C} needs about {need / 1073741824.0:F1} GiB, more than the {have / 1073741824.0:F1} GiB this process may use"));
         }
     }
 

@@ -308,6 +308,13 @@ public static class ScampSimulation
     }
 
     /// <summary>
+    /// A run's peak memory in bytes, estimated from measured runs (docs/results.md): ~1.2 KB per node, 40 bytes per
+    /// expected peer-table entry (<see cref="ExpectedPeers"/>), 64 MiB for the runtime. It errs high: at 10⁶ nodes
+    /// c = 0, 1, 2 peaked at 1.98, 2.74 and 3.8 GiB against 2.18, 3.18 and 4.17 estimated; 10⁵, c = 1: 0.29 against 0.34.
+    /// </summary>
+    public static long EstimatePeakBytes(int nodes, int c) => (64L << 20) + (long)(nodes * (1200 + (40 * 2 * Harmonic(nodes, c))));
+
+    /// <summary>
     /// The expected |PartialView ∪ InView| after the build, 2(c+1)(H_n − 1) (the two views are nearly disjoint): the
     /// initial capacity of peer tables and link lists, so that few of them are regrown.
     /// </summary>

@@ -35,6 +35,17 @@ public class SimulateCommandTests
     }
 
     [Fact]
+    public void A_run_larger_than_memory_is_refused_before_it_starts()
+    {
+        // 2·10⁷ nodes at c = 100: ~2.6 TB estimated, more than any machine this runs on.
+        (int code, string o, string e) = SimulatorTests.Cli("simulate", "--nodes", "20000000", "--c", "100");
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, o);
+        Assert.StartsWith("rtcscamp simulate: --nodes 20000000 with --c 100 needs about ", e, StringComparison.Ordinal);
+        Assert.Contains("GiB this process may use", e, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_seed_may_carry_a_plus_sign()
     {
         (int code, string o, _) = SimulatorTests.Cli("simulate", "--nodes", "30", "--trials", "1", "--seed", "+5", "--json", "--deterministic");
