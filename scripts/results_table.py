@@ -29,10 +29,12 @@ for (n, c), rs in sorted(groups.items()):
       f"| {'all' if all(r['stronglyConnected'] for r in rs) else 'NOT all'} | {statistics.mean(r['buildEvents'] for r in rs):,.0f} "
       f"| {statistics.mean(r['elapsedSeconds'] for r in rs):.1f} | {max(r['peakMemoryBytes'] for r in rs)/2**20:.0f} |")
 p("")
-p("**Why single runs miss (c+1)(H_n-1) by up to ~15%, and what does match.** The mean view after n joins is")
+worst = max(abs(r["partialViewVsHarmonic"]) for k, r in runs.items() if k.startswith("views-"))
+p(f"**Why single runs miss (c+1)(H_n-1) by up to {100*worst:.1f}%, and what does match.** The mean view after n joins is")
 p("M_n = M_i + (c+1)(H_n - H_i) in expectation from any earlier state i, but the first few joins set M_i with a large")
 p("spread (in a 2-5 node overlay most copies find no node that can keep them, and the seen-count guard destroys them:")
-p("that is where the lost copies above come from), and that offset is carried forever. The same seed gives the same")
+p("that is where the lost copies above come from, up to 10^5 nodes; at 10^6, c = 2 loses a few dozen more later in the")
+p("build, out of ~40 M kept), and that offset is carried forever. The same seed gives the same")
 p("first joins at every n, so the growth between sizes isolates the asymptotic law:\n")
 p("| c | seed | n1 -> n2 | measured M(n2) - M(n1) | theory (c+1)(H_n2 - H_n1) | error |")
 p("|---:|---:|---|---:|---:|---:|")
@@ -56,7 +58,7 @@ for img in sorted(glob.glob(os.path.join(img_dir, "views-*.png"))):
 p("\n## Broadcast reliability after crashes (no recovery)\n")
 p("Crashed nodes are chosen uniformly; heartbeats are off, so nobody repairs. A trial is one broadcast from a random live")
 p("origin; reach = fraction of the other live nodes that delivered it. Full-membership gossip: every informed node sends")
-p("to `fanout` (= the overlay's mean PartialView) nodes drawn uniformly from the whole membership, crashed ones included.\n")
+p("to `fanout` (= the overlay's mean PartialView) nodes drawn uniformly from the other n-1 nodes, crashed ones included.\n")
 p("`cut off` = live nodes whose whole InView crashed (no broadcast can reach them until heartbeats detect it and they")
 p("resubscribe; the crash-recovery test shows that repair).\n")
 p("| n | c | crashed | trials | SCAMP mean reach | SCAMP all reached | cut off | gossip fanout | gossip mean reach | gossip all reached | events | seconds | peak RSS MiB |")
@@ -73,7 +75,8 @@ for key, title in (("lease", "with leases (60 s)"), ("churn", "with leases (60 s
     p(f"\n## View sizes over time {title}\n")
     p(f"n = {r['nodes']:,}, c = {r['c']}, heartbeat {t['heartbeat']} ms; (c+1)(H_n-1) = {r['theory']['harmonic']:.2f}. {r['events']:,} events, {r['elapsedSeconds']:.1f} s, "
       f"peak RSS {r['peakMemoryBytes']/2**20:.0f} MiB.")
-    p("Lease resubscriptions count from the start of the build (the 1 000 s build spans ~17 lease periods).")
+    p("Lease resubscriptions count from each node's join: at t = 0 the nodes are ~1 100 s old on average (one join a second,")
+    p("then a ten-minute settle that the leases keep from going quiet), ~18 lease periods.")
     if r["timeline"]["churn"] > 0:
         p("Empty InViews are joins in progress: a newcomer's InView fills when its walk (~budget x degree hops; budget 1")
         p("by default) and its copies end, and one node joins per second; an isolated node would show in the last column.")

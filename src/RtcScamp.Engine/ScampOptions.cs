@@ -61,11 +61,11 @@ public sealed record ScampOptions
     /// (deg = |PartialView ∪ InView| ≈ 2(c+1)·ln n). Default 1. Source: DESIGN.md §1 names the rule with "e.g. 10",
     /// after the paper's indirection scheme (§4.1); 1 is measured (docs/simulator.md, c = 1, seeds 1–3, joins through
     /// a uniformly random earlier node or through the newest node): at budgets 10, 3 and 1 the chosen contact's
-    /// |PartialView| over the mean |PartialView| at that moment is 0.995–1.005, 0.989–0.998 and 0.989–1.001, the
-    /// contacts-per-node dispersion (1 = uniform) 0.95–0.99, 0.95–1.16 and 0.95–1.06, and the PartialView growth
-    /// from 10³ to 10⁴ nodes 4.54–4.61, 4.51–4.61 and 4.46–4.56 against (c+1)(H_n₂ − H_n₁) = 4.60; a walk of deg
+    /// |PartialView| over the mean |PartialView| at that moment is 0.998–1.006, 1.000–1.006 and 0.996–1.008, the
+    /// contacts-per-node dispersion (1 = uniform) 0.96–1.02, 0.98–1.02 and 0.96–1.02, and the PartialView growth
+    /// from 10³ to 10⁴ nodes 4.59–4.68, 4.58–4.60 and 4.48–4.58 against (c+1)(H_n₂ − H_n₁) = 4.60; a walk of deg
     /// hops is far past the overlay's mixing time (its diameter is ~4), and a budget of 1 halves the simulator's
-    /// events (10⁴ nodes: 5.3 M → 2.4 M).
+    /// events (10⁴ nodes: 5.0 M → 2.6 M).
     /// </summary>
     public double WalkBudget { get; init; } = 1;
 
