@@ -603,7 +603,7 @@ internal static class SimulateCommand
         string Reach(double mean, double atomic) => p.Trials == 0
             ? "not measured (--trials 0)"
             : string.Create(CultureInfo.InvariantCulture, $"mean {mean:P2}, all reached in {atomic:P0}");
-        AddRow(table, $"broadcast reach, {r.Crashed:N0} crashed ({p.FailFraction:P0} asked), {p.Trials} trials", Reach(r.MeanReached, r.Atomic));
+        AddRow(table, $"broadcast reach, {r.Crashed:N0} crashed, {p.Trials} trials", Reach(r.MeanReached, r.Atomic));
         AddRow(table, "live nodes whose whole InView crashed", r.CutOff.ToString(CultureInfo.InvariantCulture));
         AddRow(table, $"full-membership gossip, fanout {r.GossipFanout:F2}", Reach(r.GossipMeanReached, r.GossipAtomic));
         foreach (TimelineSample s in r.Timeline)
