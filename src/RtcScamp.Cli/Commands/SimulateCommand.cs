@@ -349,7 +349,9 @@ internal static class SimulateCommand
         {
             foreach (string name in (string[])["lease", "churn", "heartbeat", "sample"])
             {
-                if (o.ContainsKey(name) && !(name is "lease" or "churn" && p.Lease == 0 && p.Churn == 0))
+                // A lease or churn of 0 asks for nothing; any other value, or any heartbeat or sample, would be ignored.
+                bool ignored = name switch { "lease" => p.Lease > 0, "churn" => p.Churn > 0, _ => true };
+                if (ignored && o.ContainsKey(name))
                 {
                     throw new CliUsageException(o.ContainsKey("duration")
                         ? $"option '--{name}' applies to the timeline, which --duration 0 turns off"

@@ -142,6 +142,7 @@ public sealed record SimulationParameters
                 throw new ArgumentOutOfRangeException(nameof(TimelineHeartbeat), "the heartbeat period must be at least MaxLatency (the liveness timeout would fire before a heartbeat arrives)");
             }
         }
+
         if (!(PartitionFraction >= 0 && PartitionFraction < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(PartitionFraction), "partition fraction must be in [0, 1)");
@@ -429,6 +430,7 @@ public static class ScampSimulation
         }
 
         int trials = parameters.Trials;
+        bool measured = trials > 0;
         return new SimulationResult
         {
             Parameters = parameters,
@@ -450,10 +452,10 @@ public static class ScampSimulation
             PeakPendingEvents = peakPending,
             Crashed = crash,
             CutOff = cutOff,
-            MeanReached = parameters.Trials == 0 ? double.NaN : reachedSum / trials,
-            Atomic = parameters.Trials == 0 ? double.NaN : (double)atomic / trials,
-            GossipMeanReached = parameters.Trials == 0 ? double.NaN : gossipSum / trials,
-            GossipAtomic = parameters.Trials == 0 ? double.NaN : (double)gossipAtomic / trials,
+            MeanReached = measured ? reachedSum / trials : double.NaN,
+            Atomic = measured ? (double)atomic / trials : double.NaN,
+            GossipMeanReached = measured ? gossipSum / trials : double.NaN,
+            GossipAtomic = measured ? (double)gossipAtomic / trials : double.NaN,
             GossipFanout = pv.Mean,
             Timeline = timeline,
             Partition = partition,
