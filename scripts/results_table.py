@@ -75,8 +75,8 @@ for key, title in (("lease", "with leases (60 s)"), ("churn", "with leases (60 s
     p(f"\n## View sizes over time {title}\n")
     p(f"n = {r['nodes']:,}, c = {r['c']}, heartbeat {t['heartbeat']} ms; (c+1)(H_n-1) = {r['theory']['harmonic']:.2f}. {r['events']:,} events, {r['elapsedSeconds']:.1f} s, "
       f"peak RSS {r['peakMemoryBytes']/2**20:.0f} MiB.")
-    p("Lease resubscriptions count from each node's join: at t = 0 the nodes are ~1 100 s old on average (one join a second,")
-    p("then a ten-minute settle that the leases keep from going quiet), ~18 lease periods.")
+    p("Lease resubscriptions count from each node's join: at t = 0 the nodes are ~560 s old on average (one join a second,")
+    p("then a minute past the last join), ~9 lease periods.")
     if r["timeline"]["churn"] > 0:
         p("Empty InViews are joins in progress: a newcomer's InView fills when its walk (~budget x degree hops; budget 1")
         p("by default) and its copies end, and one node joins per second; an isolated node would show in the last column.")

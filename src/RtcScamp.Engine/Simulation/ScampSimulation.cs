@@ -473,7 +473,14 @@ public static class ScampSimulation
     /// As <see cref="Build(SimNetwork, int, long, ref Xoshiro256StarStar, ProgressHandler?, string)"/>; with
     /// <paramref name="newest"/> every join goes through the node added just before (if it is a live member).
     /// </summary>
-    public static void Build(SimNetwork network, int nodes, long joinInterval, ref Xoshiro256StarStar random, ProgressHandler? progress, string phase, bool newest)
+    public static void Build(SimNetwork network, int nodes, long joinInterval, ref Xoshiro256StarStar random, ProgressHandler? progress, string phase, bool newest) =>
+        Build(network, nodes, joinInterval, ref random, progress, phase, newest, settleLimit: null);
+
+    /// <summary>
+    /// The build; the settle after the last join runs until quiet (<see cref="Settle"/>), or, with
+    /// <paramref name="settleLimit"/>, for that long at most (an overlay with leases never goes quiet).
+    /// </summary>
+    private static void Build(SimNetwork network, int nodes, long joinInterval, ref Xoshiro256StarStar random, ProgressHandler? progress, string phase, bool newest, long? settleLimit)
     {
         ArgumentNullException.ThrowIfNull(network);
         int start = network.Count;
@@ -511,7 +518,7 @@ public static class ScampSimulation
         }
 
         // Settle: until only heartbeats and idle timers remain for a minute (with timers off: the queue empties).
-        Settle(network);
+        Settle(network, settleLimit);
         progress?.Invoke(phase, nodes, nodes);
     }
 
@@ -611,8 +618,11 @@ public static class ScampSimulation
         {
             TraceOutputs = false,
         };
-        // Heartbeats run during this build, so joins come at most 1 s apart to keep its cost bounded.
-        Build(network, p.Nodes, Math.Min(p.JoinInterval, 1000), ref random, progress, "timeline build");
+        // Heartbeats run during this build, so joins come at most 1 s apart to keep its cost bounded. Lease
+        // resubscriptions never let it go quiet: a join settles in seconds, so it runs a minute (or 1 000 hops) past
+        // the last join instead of the ten minutes a settle may take.
+        long? settle = p.Lease > 0 ? Math.Max(60_000, 1_000 * p.MaxLatency) : null;
+        Build(network, p.Nodes, Math.Min(p.JoinInterval, 1000), ref random, progress, "timeline build", p.NewestFirstContact, settle);
         long start = network.Now;
         var samples = new List<TimelineSample> { Sample(network, 0, countCrossArcs: false) };
         double churnDebt = 0;
@@ -781,12 +791,13 @@ public static class ScampSimulation
     /// <summary>
     /// Runs until nothing but heartbeats and idle timers happened for a minute, and at least for twice the longest a
     /// message can be in flight (with latencies of minutes a shorter gap is not quiet, only slow); gives up after ten
-    /// minutes or 10 000 such hops, whichever is longer (room for a long walk and its copies).
+    /// minutes or 10 000 such hops, whichever is longer (room for a long walk and its copies), or after
+    /// <paramref name="limit"/> when one is given.
     /// </summary>
-    private static void Settle(SimNetwork network)
+    private static void Settle(SimNetwork network, long? limit = null)
     {
         long hop = LongestHop(network);
-        network.RunUntilQuiet(quietFor: Math.Max(60_000, (2 * hop) + 1), limit: network.Now + Math.Max(600_000, 10_000 * hop));
+        network.RunUntilQuiet(quietFor: Math.Max(60_000, (2 * hop) + 1), limit: network.Now + (limit ?? Math.Max(600_000, 10_000 * hop)));
     }
 
     /// <summary>The longest one message can take between two nodes.</summary>
