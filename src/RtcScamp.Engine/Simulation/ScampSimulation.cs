@@ -621,7 +621,7 @@ public static class ScampSimulation
         // Heartbeats run during this build, so joins come at most 1 s apart to keep its cost bounded. Lease
         // resubscriptions never let it go quiet: a join settles in seconds, so it runs a minute (or 1 000 hops) past
         // the last join instead of the ten minutes a settle may take.
-        long? settle = p.Lease > 0 ? Math.Max(60_000, 1_000 * p.MaxLatency) : null;
+        long? settle = p.Lease > 0 ? Math.Max(60_000, 1_000 * LongestHop(network)) : null;
         Build(network, p.Nodes, Math.Min(p.JoinInterval, 1000), ref random, progress, "timeline build", p.NewestFirstContact, settle);
         long start = network.Now;
         var samples = new List<TimelineSample> { Sample(network, 0, countCrossArcs: false) };
