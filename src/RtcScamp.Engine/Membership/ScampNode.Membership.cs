@@ -156,12 +156,7 @@ public sealed partial class ScampNode
         Resubscribe(SubscribeFlags.None, now);
     }
 
-    /// <summary>
-    /// Resubscribes through a random PartialView member (else an InView member, else any connected peer). A peer known
-    /// to be leaving is taken only when no other peer is connected: it can merely relay the walk, and a relay with no
-    /// other peer hands it straight back (two nodes left by a leave then passed a join's walk to and fro until the
-    /// leaver closed, and the join waited out its timeout).
-    /// </summary>
+    /// <summary>Resubscribes through a random PartialView member (else an InView member, else any connected peer).</summary>
     private void Resubscribe(SubscribeFlags flags, long now)
     {
         int slot = RandomSlotWith(PeerFlags.PartialView, _pvCount);
@@ -170,10 +165,15 @@ public sealed partial class ScampNode
             slot = RandomSlotWith(PeerFlags.InView, _ivCount);
         }
 
-        if (slot < 0 || _peers[slot].Has(PeerFlags.Leaving))
+        if (slot < 0)
         {
-            int other = RandomConnectedSlot(-1, leavers: false);
-            slot = other >= 0 ? other : RandomConnectedSlot(-1, leavers: true);
+            int connected = 0;
+            for (int i = 0; i < _peers.Count; i++)
+            {
+                connected += _peers[i].Has(PeerFlags.Connected) ? 1 : 0;
+            }
+
+            slot = RandomSlotWith(PeerFlags.Connected, connected);
         }
 
         if (slot < 0)
@@ -236,7 +236,8 @@ public sealed partial class ScampNode
         {
             // Still joining and without arcs: this node is not in the overlay yet, so it must not become a contact
             // (that would start a separate overlay). Pass the walk toward the node it is joining through, but not to a
-            // leaver, which could only pass it back: with no one else, become the contact after all.
+            // peer known to be leaving: with no peer but the subscriber, that leaver can only pass it back (the two
+            // kept a join's walk in flight until the leaver closed); with no one else, become the contact after all.
             int handOff = RandomConnectedSlot(subscriberSlot, leavers: false);
             if (handOff >= 0)
             {
@@ -265,30 +266,27 @@ public sealed partial class ScampNode
     }
 
     /// <summary>
-    /// A uniformly chosen connected slot other than <paramref name="excluded"/>, or -1. Peers known to be leaving are
-    /// avoided while any other is connected, and with <paramref name="leavers"/> false never taken.
+    /// A uniformly chosen connected slot other than <paramref name="excluded"/> (and, without <paramref name="leavers"/>,
+    /// not one known to be leaving), or -1.
     /// </summary>
     private int RandomConnectedSlot(int excluded, bool leavers = true)
     {
-        int count = 0, staying = 0;
+        PeerFlags skip = leavers ? PeerFlags.None : PeerFlags.Leaving;
+        int count = 0;
         for (int i = 0; i < _peers.Count; i++)
         {
-            bool candidate = i != excluded && _peers[i].Has(PeerFlags.Connected);
-            count += candidate ? 1 : 0;
-            staying += candidate && !_peers[i].Has(PeerFlags.Leaving) ? 1 : 0;
+            count += i != excluded && _peers[i].Has(PeerFlags.Connected) && !_peers[i].Has(skip) ? 1 : 0;
         }
 
-        bool avoid = staying > 0 || !leavers;
-        int n = avoid ? staying : count;
-        if (n == 0)
+        if (count == 0)
         {
             return -1;
         }
 
-        int k = _random.NextInt(n);
+        int k = _random.NextInt(count);
         for (int i = 0; i < _peers.Count; i++)
         {
-            if (i != excluded && _peers[i].Has(PeerFlags.Connected) && !(avoid && _peers[i].Has(PeerFlags.Leaving)) && k-- == 0)
+            if (i != excluded && _peers[i].Has(PeerFlags.Connected) && !_peers[i].Has(skip) && k-- == 0)
             {
                 return i;
             }

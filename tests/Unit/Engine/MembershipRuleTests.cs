@@ -272,7 +272,7 @@ public class MembershipRuleTests
     }
 
     [Fact]
-    public void A_leaver_is_neither_the_rejoin_target_nor_a_hand_off_while_another_peer_is_connected()
+    public void A_node_awaiting_its_contact_never_hands_a_walk_to_a_peer_known_to_be_leaving()
     {
         // The leaver 5 held both arcs; 8 is connected and joining through this node (no arcs yet).
         ScampNode node = Make(Quiet);
@@ -280,13 +280,13 @@ public class MembershipRuleTests
         GiveInView(node, N(5));
         Connect(node, N(8));
         node.HandleMessage(N(5), new Unsubscribe(N(5), NodeId.None, default), 0);
-        NodeOutput rejoin = Assert.Single(Drain(node));
-        Assert.Equal((N(8), MessageType.Subscribe), (rejoin.Peer, rejoin.Message.Type)); // not through the leaver
-
-        // Now awaiting a contact and without arcs, it gets 8's walk: handing it to the leaver would only bring it back
-        // (the leaver's one other peer is this node), so it becomes 8's contact itself.
+        Assert.Equal(N(5), Assert.Single(Drain(node)).Peer); // the rejoin goes through the leaver, which relays it
         node.HandleMessage(N(5), new Remove(RemoveArc.SenderToReceiver), 0);
         Drain(node);
+
+        // Awaiting its contact and without arcs, it would pass 8's walk on toward the overlay; but its one other peer
+        // is the leaver, whose one other peer is this node: the two used to bounce the walk until the leaver closed.
+        // It becomes 8's contact instead.
         node.HandleMessage(N(8), new Subscribe(N(8), 1, SubscribeFlags.None, default, default), 0);
         List<NodeOutput> outputs = Drain(node);
         Assert.DoesNotContain(outputs, o => o.Peer == N(5));
@@ -302,9 +302,10 @@ public class MembershipRuleTests
     [InlineData(1, 3UL)]
     public void Two_nodes_left_by_a_leave_and_a_join_at_once_form_an_overlay_in_well_under_the_join_timeout(int leaver, ulong seed)
     {
-        // Of a two-node overlay one leaves as a third joins through the other. The remaining node's rejoin and the
-        // join's walk both used to go to the lingering leaver, which passed them back and forth until it closed: the
-        // two live nodes then sat with empty views until the join timeout (60 s).
+        // Of a two-node overlay one leaves as a third joins through the other. The remaining node, rejoining and so
+        // awaiting a contact, passed the join's walk to the lingering leaver, which passed it back, and so on until
+        // the leaver closed: the two live nodes then sat with empty views until the join timeout (60 s). (Leaver 1:
+        // that case; leaver 0 is the other order, which always worked.)
         var network = new RtcScamp.Engine.Simulation.SimNetwork(Quiet with { HeartbeatPeriod = 5000 }, seed) { TraceOutputs = false };
         network.AddFirst();
         network.AddAndJoin(0);
