@@ -82,8 +82,16 @@ internal static class CliApp
         }
         catch (CliUsageException e)
         {
-            stderr.WriteLine($"rtcscamp {command.Name}: {e.Message}");
-            WriteCommandUsage(stderr, command);
+            TryWriteLine(stderr, $"rtcscamp {command.Name}: {e.Message}");
+            try
+            {
+                WriteCommandUsage(stderr, command);
+            }
+            catch (IOException)
+            {
+                // The error line said it, if anything could.
+            }
+
             return UsageError;
         }
         catch (CliFailure e)
@@ -93,7 +101,7 @@ internal static class CliApp
         }
         catch (IOException e)
         {
-            // E.g. output that cannot be written (a full disk, a closed pipe): one line if stderr still works, never a trace.
+            // E.g. output that cannot be written (a full disk): one line if stderr still works, never a trace.
             TryWriteLine(stderr, $"rtcscamp {command.Name}: {e.Message}");
             return RuntimeError;
         }

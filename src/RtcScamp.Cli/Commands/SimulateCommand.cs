@@ -59,8 +59,8 @@ internal static class SimulateCommand
           --png FILE          write PartialView/InView size distributions against theory as a PNG
           --out FILE          also write the JSON object to FILE
         Each option at most once. Exit code 2 for an invalid option (checked before the run, output
-        paths included); 1 if an output cannot be written (the others still are: the JSON on stdout
-        survives a failed --out or --png).
+        paths included); 1 if an output cannot be written (the others still are: with --json the JSON
+        on stdout survives a failed --out or --png).
         """,
         Run);
 
@@ -86,6 +86,10 @@ internal static class SimulateCommand
         };
         string? png = OutputPath(options, "png");
         string? outFile = OutputPath(options, "out");
+        if (png is not null && outFile is not null && Path.GetFullPath(png) == Path.GetFullPath(outFile))
+        {
+            throw new CliUsageException($"options '--png' and '--out' name the same file '{png}'");
+        }
 
         var stopwatch = Stopwatch.StartNew();
         SimulationResult result;
@@ -104,7 +108,7 @@ internal static class SimulateCommand
         long peak = PeakMemoryBytes();
         string text = ToJson(result, deterministic ? null : elapsed, deterministic ? null : peak);
         // Standard output and each file are written whatever happened to the others: one that cannot be written (a
-        // full disk, a closed pipe) must not lose a long run's numbers from the rest.
+        // full disk) must not lose a long run's numbers from the rest.
         var failures = new List<string>();
         try
         {
@@ -192,7 +196,15 @@ internal static class SimulateCommand
     /// </summary>
     private static void CheckMemory(SimulationParameters p)
     {
-        long need = ScampSimulation.EstimatePeakBytes(p.Nodes, p.C);
+        // Churn adds a node per leave to the timeline's overlay (nodes that left keep their slot).
+        double timelineNodes = p.TimelineDuration > 0 ? p.Nodes + (p.Churn * p.TimelineDuration / 1000.0) : 0;
+        if (timelineNodes > 20_000_000)
+        {
+            throw new CliUsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--churn {p.Churn} for {p.TimelineDuration} ms would add {timelineNodes - p.Nodes:F0} nodes to the timeline's overlay, more than the 20000000 a run may hold"));
+        }
+
+        long need = ScampSimulation.EstimatePeakBytes(Math.Max(p.Nodes, (int)timelineNodes), p.C);
         long have = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (need > have)
         {
@@ -369,7 +381,7 @@ internal static class SimulateCommand
 
         if (p.TimelineHeartbeat < p.MaxLatency)
         {
-            throw new CliUsageException($"option '--heartbeat' must be at least the largest latency ({p.MaxLatency} ms): with a shorter period the liveness timeout fires before a peer's heartbeat can arrive, got {p.TimelineHeartbeat}");
+            throw new CliUsageException($"option '--heartbeat' must be at least the largest latency ({p.MaxLatency} ms; the liveness timeout, a few periods, must hold a round trip with room to spare), got {p.TimelineHeartbeat}");
         }
     }
 

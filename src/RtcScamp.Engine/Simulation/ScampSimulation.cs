@@ -139,7 +139,7 @@ public sealed record SimulationParameters
 
             if (TimelineHeartbeat < MaxLatency)
             {
-                throw new ArgumentOutOfRangeException(nameof(TimelineHeartbeat), "the heartbeat period must be at least MaxLatency (the liveness timeout would fire before a heartbeat arrives)");
+                throw new ArgumentOutOfRangeException(nameof(TimelineHeartbeat), "the heartbeat period must be at least MaxLatency (the liveness timeout, a few periods, must hold a round trip with room to spare)");
             }
         }
 
@@ -313,7 +313,7 @@ public static class ScampSimulation
     /// expected peer-table entry (<see cref="ExpectedPeers"/>), 64 MiB for the runtime. It errs high: at 10⁶ nodes
     /// c = 0, 1, 2 peaked at 1.98, 2.74 and 3.8 GiB against 2.18, 3.18 and 4.17 estimated; 10⁵, c = 1: 0.29 against 0.34.
     /// </summary>
-    public static long EstimatePeakBytes(int nodes, int c) => (64L << 20) + (long)(nodes * (1200 + (40 * 2 * Harmonic(nodes, c))));
+    public static long EstimatePeakBytes(int nodes, int c) => (64L << 20) + ((long)nodes * (1200 + (40L * ExpectedPeers(nodes, c))));
 
     /// <summary>
     /// The expected |PartialView ∪ InView| after the build, 2(c+1)(H_n − 1) (the two views are nearly disjoint): the
@@ -743,7 +743,8 @@ public static class ScampSimulation
 
     /// <summary>
     /// Broadcasts from a random live member on <paramref name="side"/> of the last partition and returns the fraction of
-    /// the other live members it reached within a minute (1 if there is no such origin or no one else).
+    /// the other live members it reached within a minute, or 100 of the longest hops if longer (1 if there is no such
+    /// origin or no one else).
     /// </summary>
     private static double ReachFromSide(SimNetwork network, int side, ref Xoshiro256StarStar random)
     {

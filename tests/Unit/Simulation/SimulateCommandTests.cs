@@ -21,10 +21,12 @@ public class SimulateCommandTests
     [InlineData(new[] { "--churn", "1", "--duration", "0" }, "option '--churn' applies to the timeline, which --duration 0 turns off")]
     [InlineData(new[] { "--sample", "1000" }, "option '--sample' applies to the timeline, which runs only with")]
     [InlineData(new[] { "--heartbeat", "5000" }, "option '--heartbeat' applies to the timeline")]
-    [InlineData(new[] { "--heartbeat", "20", "--duration", "60000" }, "option '--heartbeat' must be at least the largest latency (50 ms)")]
+    [InlineData(new[] { "--heartbeat", "20", "--duration", "60000" }, "option '--heartbeat' must be at least the largest latency (50 ms;")]
     [InlineData(new[] { "--out", "" }, "option '--out' needs a file name")]
     [InlineData(new[] { "--png", "/" }, "option '--png': '/' is a directory")]
     [InlineData(new[] { "--out", "/no-such-directory-rtcscamp/x.json" }, "option '--out': directory '/no-such-directory-rtcscamp' does not exist")]
+    [InlineData(new[] { "--out", "/tmp/rtcscamp-same-file", "--png", "/tmp/rtcscamp-same-file" }, "options '--png' and '--out' name the same file")]
+    [InlineData(new[] { "--churn", "1000", "--duration", "100000000" }, "--churn 1000 for 100000000 ms would add 100000000 nodes")]
     public void Bad_input_is_a_usage_error_before_any_work(string[] options, string message)
     {
         (int code, string o, string e) = SimulatorTests.Cli(["simulate", "--nodes", "30", .. options]);
