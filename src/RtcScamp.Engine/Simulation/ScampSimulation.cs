@@ -311,7 +311,7 @@ public static class ScampSimulation
     /// <summary>
     /// A run's peak memory in bytes, estimated from measured runs (docs/results.md): ~1.2 KB per node, 40 bytes per
     /// expected peer-table entry (<see cref="ExpectedPeers"/>), 64 MiB for the runtime. It errs high: at 10⁶ nodes
-    /// c = 0, 1, 2 peaked at 1.98, 2.74 and 3.8 GiB against 2.18, 3.18 and 4.17 estimated; 10⁵, c = 1: 0.29 against 0.34.
+    /// c = 0, 1, 2 peaked at 1.98, 2.74 and 3.8 GiB against 2.19, 3.19 and 4.20 estimated; 10⁵, c = 1: 0.29 against 0.34.
     /// </summary>
     public static long EstimatePeakBytes(int nodes, int c) => (64L << 20) + ((long)nodes * (1200 + (40L * ExpectedPeers(nodes, c))));
 
