@@ -82,36 +82,32 @@ internal static class CliApp
         }
         catch (CliUsageException e)
         {
-            TryWriteLine(stderr, $"rtcscamp {command.Name}: {e.Message}");
-            try
+            TryWrite(() =>
             {
+                stderr.WriteLine($"rtcscamp {command.Name}: {e.Message}");
                 WriteCommandUsage(stderr, command);
-            }
-            catch (IOException)
-            {
-                // The error line said it, if anything could.
-            }
-
+            });
             return UsageError;
         }
         catch (CliFailure e)
         {
-            TryWriteLine(stderr, $"rtcscamp {command.Name}: {e.Message}");
+            TryWrite(() => stderr.WriteLine($"rtcscamp {command.Name}: {e.Message}"));
             return RuntimeError;
         }
         catch (IOException e)
         {
             // E.g. output that cannot be written (a full disk): one line if stderr still works, never a trace.
-            TryWriteLine(stderr, $"rtcscamp {command.Name}: {e.Message}");
+            TryWrite(() => stderr.WriteLine($"rtcscamp {command.Name}: {e.Message}"));
             return RuntimeError;
         }
     }
 
-    private static void TryWriteLine(TextWriter w, string line)
+    /// <summary>Writes an error report to stderr if stderr still works.</summary>
+    private static void TryWrite(Action write)
     {
         try
         {
-            w.WriteLine(line);
+            write();
         }
         catch (IOException)
         {
