@@ -64,9 +64,8 @@ public sealed partial class ScampNode
         return ring.TryAdd(id);
     }
 
-    private void OnBroadcast(int slot, in WireMessage message)
+    private void OnBroadcast(int slot, in Broadcast broadcast)
     {
-        Broadcast broadcast = message.AsBroadcast();
         if (broadcast.Payload.Length > _options.Limits.MaxPayloadLength || broadcast.Id.Origin.IsNone)
         {
             Violation(slot);
@@ -81,7 +80,7 @@ public sealed partial class ScampNode
         }
 
         _counters.BroadcastsDelivered++;
-        _outbox.Add(new NodeOutput(OutputKind.Deliver, origin, message));
+        _outbox.Add(new NodeOutput(OutputKind.Deliver, origin, broadcast));
         if (broadcast.Hops >= _options.BroadcastHopLimit)
         {
             _counters.BroadcastHopLimitReached++;

@@ -206,12 +206,27 @@ public sealed partial class ScampNode
 
     private void OnSubscribe(int slot, in Subscribe subscribe)
     {
+        int next = StepWalk(slot, subscribe, out double budget);
+        if (next >= 0)
+        {
+            NodeId s = subscribe.Subscriber;
+            Send(next, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, AppendRoute(subscribe.Route, s)));
+        }
+    }
+
+    /// <summary>
+    /// The walk step's rules (<see cref="OnSubscribe"/>): everything but the send. Returns the slot the walk goes on
+    /// to, with its <paramref name="nextBudget"/>, or -1 if it ended here (this node became the contact) or was dropped.
+    /// </summary>
+    private int StepWalk(int slot, in Subscribe subscribe, out double nextBudget)
+    {
+        nextBudget = 0;
         NodeId s = subscribe.Subscriber;
         double budget = subscribe.Budget;
         if (s.IsNone || s == _id || !(budget > 0 && budget <= 1000) || subscribe.Route.Count > _options.Limits.MaxRoute)
         {
             Violation(slot);
-            return;
+            return -1;
         }
 
         int subscriberSlot = _peers.Find(s);
@@ -222,11 +237,11 @@ public sealed partial class ScampNode
             if (handOff < 0)
             {
                 _counters.StaleMessages++;
-                return;
+                return -1;
             }
 
-            Send(handOff, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, AppendRoute(subscribe.Route, s)));
-            return;
+            nextBudget = budget;
+            return handOff;
         }
 
         _counters.WalkSteps++;
@@ -241,8 +256,8 @@ public sealed partial class ScampNode
             int handOff = RandomConnectedSlot(subscriberSlot, leavers: false);
             if (handOff >= 0)
             {
-                Send(handOff, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, AppendRoute(subscribe.Route, s)));
-                return;
+                nextBudget = budget;
+                return handOff;
             }
         }
 
@@ -252,7 +267,7 @@ public sealed partial class ScampNode
             if (_pvCount > 0 || degree == 0 || subscribe.Budget <= double.Epsilon)
             {
                 BecomeContact(s, subscribe.Flags, subscribe.Contact, subscribe.Route);
-                return;
+                return -1;
             }
 
             // A node with an empty PartialView (itself still joining) cannot fan out: the walk takes one more step,
@@ -260,9 +275,8 @@ public sealed partial class ScampNode
             budget = double.Epsilon;
         }
 
-        int next = RandomWalkSlot(subscriberIsArcPeer ? subscriberSlot : -1, degree);
-        NodeRoute route = AppendRoute(subscribe.Route, s);
-        Send(next, new Subscribe(s, budget, subscribe.Flags, subscribe.Contact, route));
+        nextBudget = budget;
+        return RandomWalkSlot(subscriberIsArcPeer ? subscriberSlot : -1, degree);
     }
 
     /// <summary>
@@ -354,44 +368,53 @@ public sealed partial class ScampNode
 
     private void OnForwardedSubscription(int slot, in ForwardedSubscription copy, long now)
     {
+        int target = RouteCopy(slot, copy, now);
+        if (target >= 0)
+        {
+            NodeId s = copy.Subscriber;
+            Send(target, new ForwardedSubscription(s, (byte)(copy.Hops + 1), copy.Flags, copy.Contact, AppendRoute(copy.Route, s)));
+        }
+    }
+
+    /// <summary>
+    /// A copy's rules (<see cref="OnForwardedSubscription"/>): everything but the send. Returns the slot the copy goes
+    /// on to (one hop more), or -1 if it was kept, lost or refused here.
+    /// </summary>
+    private int RouteCopy(int slot, in ForwardedSubscription copy, long now)
+    {
         NodeId s = copy.Subscriber;
         if (s.IsNone || copy.Route.Count > _options.Limits.MaxRoute)
         {
             Violation(slot);
-            return;
+            return -1;
         }
 
         if (copy.Hops >= _options.SubscriptionHopLimit)
         {
             _counters.CopiesLostHopLimit++;
-            return;
+            return -1;
         }
 
         if (_state != NodeState.Member)
         {
             // Leaving: pass the copy to any peer still connected rather than destroy it.
             int handOff = RandomConnectedSlot(_peers.Find(s));
-            if (handOff < 0)
+            if (handOff >= 0)
+            {
+                _counters.SubscriptionsForwarded++;
+            }
+            else
             {
                 _counters.CopiesLostNoView++;
-                return;
             }
 
-            _counters.SubscriptionsForwarded++;
-            Send(handOff, new ForwardedSubscription(s, (byte)(copy.Hops + 1), copy.Flags, copy.Contact, AppendRoute(copy.Route, s)));
-            return;
-        }
-
-        if (copy.Hops >= _options.SubscriptionHopLimit)
-        {
-            _counters.CopiesLostHopLimit++;
-            return;
+            return handOff;
         }
 
         if (_seen.Increment(s, now, _options.SeenWindow) > _options.SeenLimit)
         {
             _counters.CopiesLostSeenLimit++;
-            return;
+            return -1;
         }
 
         bool eligible = s != _id && !HasOutArcOrPending(s);
@@ -399,19 +422,17 @@ public sealed partial class ScampNode
         {
             _counters.SubscriptionsKept++;
             MakeOutArc(s, copy.Flags, copy.Contact, copy.Route);
-            return;
+            return -1;
         }
 
         if (_pvCount == 0)
         {
             _counters.CopiesLostNoView++;
-            return;
+            return -1;
         }
 
         _counters.SubscriptionsForwarded++;
-        int target = RandomSlotWith(PeerFlags.PartialView, _pvCount);
-        NodeRoute route = AppendRoute(copy.Route, s);
-        Send(target, new ForwardedSubscription(s, (byte)(copy.Hops + 1), copy.Flags, copy.Contact, route));
+        return RandomSlotWith(PeerFlags.PartialView, _pvCount);
     }
 
     private bool HasOutArcOrPending(NodeId peer)

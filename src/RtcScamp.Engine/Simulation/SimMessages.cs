@@ -103,10 +103,13 @@ internal struct CompactMessage
     /// <summary>The message.</summary>
     public readonly WireMessage Expand() => Type switch
     {
-        MessageType.Broadcast => new Broadcast(new MessageId(Id, Number), Byte2, default),
+        MessageType.Broadcast => AsBroadcast(),
         MessageType.ForwardedSubscription => AsForwardedSubscription(),
         _ => AsSubscribe(),
     };
+
+    /// <summary>The <see cref="Broadcast"/> this holds (its <see cref="Type"/> must be that).</summary>
+    public readonly Broadcast AsBroadcast() => new(new MessageId(Id, Number), Byte2, default);
 
     /// <summary>The <see cref="ForwardedSubscription"/> this holds (its <see cref="Type"/> must be that).</summary>
     public readonly ForwardedSubscription AsForwardedSubscription() => new(Id, Byte2, (SubscribeFlags)Byte1, default, default);

@@ -74,6 +74,7 @@ public sealed class SimNetwork
     private int _previousReceiver;
     private int[]? _sides;
     private bool _partitioned;
+    private bool _compactForwards;
     private ulong _trace = 14695981039346656037UL;
 
     /// <summary>Creates an empty network; every node runs with <paramref name="options"/>.</summary>
@@ -85,6 +86,7 @@ public sealed class SimNetwork
         Conditions = network ?? new SimNetworkOptions();
         _seed = seed;
         _random = new Xoshiro256StarStar(seed);
+        _compactForwards = !options.RecordRoutes; // the compact handlers need nodes that record no routes
     }
 
     /// <summary>
@@ -153,6 +155,18 @@ public sealed class SimNetwork
 
     /// <summary>Whether <see cref="TraceHash"/> is kept up to date (it encodes every message; a large run may turn it off).</summary>
     public bool TraceOutputs { get; set; } = true;
+
+    /// <summary>
+    /// Whether walk steps, forwarded copies and broadcasts in compact form go to the nodes' compact handlers (the first
+    /// two route them on without the outbox; on unless the nodes record routes, which those handlers do not support). Off, every message
+    /// goes through <see cref="ScampNode.HandleMessage"/> and the outbox; a run is the same either way (a test compares
+    /// the two).
+    /// </summary>
+    internal bool CompactHandlers
+    {
+        get => _compactForwards;
+        set => _compactForwards = value && !_options.RecordRoutes;
+    }
 
     /// <summary>Called for every output as it is drained (node index, output). Byte fields are valid during the call only.</summary>
     public Action<int, NodeOutput>? OnOutput { get; set; }
@@ -388,7 +402,7 @@ public sealed class SimNetwork
                 if ((e.Handle & CompactFlag) != 0)
                 {
                     LastActivity = Now; // (a heartbeat is never compact)
-                    Deliver(node, slot, _compact[e.Handle & ~CompactFlag]);
+                    Deliver(e.To, node, slot, _compact[e.Handle & ~CompactFlag]);
                 }
                 else
                 {
@@ -441,19 +455,56 @@ public sealed class SimNetwork
     /// Hands a compact message to <paramref name="node"/> in its own form (walk steps and forwarded copies are most of a
     /// build's events: expanding each into a 112-byte <see cref="WireMessage"/> and back cost ~15 % of an event).
     /// </summary>
-    private void Deliver(ScampNode node, int slot, in CompactMessage message)
+    private void Deliver(int index, ScampNode node, int slot, in CompactMessage message)
     {
         switch (message.Type)
         {
-            case MessageType.ForwardedSubscription:
-                node.HandleForwardedAt(slot, message.AsForwardedSubscription(), Now);
+            case MessageType.ForwardedSubscription when _compactForwards:
+                int target = node.HandleForwardedCompactAt(slot, message.AsForwardedSubscription(), Now);
+                if (target >= 0)
+                {
+                    SendCompact(index, node, target, message with { Byte2 = (byte)(message.Byte2 + 1), Refs = 0 });
+                }
+
+                break;
+            case MessageType.Subscribe when _compactForwards:
+                WalkCompact(index, node, slot, message);
                 break;
             case MessageType.Subscribe:
                 Walk(node, slot, message.AsSubscribe());
                 break;
+            case MessageType.Broadcast when _compactForwards:
+                node.HandleBroadcastAt(slot, message.AsBroadcast());
+                break;
             default:
                 node.HandleMessageAt(slot, message.Expand(), Now);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// What <see cref="Drain"/> does with a Send output, for a compact message a node's compact handler routed to its
+    /// peer at <paramref name="peerSlot"/> instead of putting it in the outbox: the same trace, callback, link check and
+    /// scheduling, so a run is the same either way.
+    /// </summary>
+    private void SendCompact(int index, ScampNode node, int peerSlot, in CompactMessage message)
+    {
+        NodeId peerId = node.PeerAt(peerSlot);
+        if (TraceOutputs || OnOutput is not null)
+        {
+            var output = new NodeOutput(OutputKind.Send, peerId, message.Expand(), peerSlot: peerSlot);
+            if (TraceOutputs)
+            {
+                Trace(index, output);
+            }
+
+            OnOutput?.Invoke(index, output);
+        }
+
+        int peer = IndexOf(peerId);
+        if (peer >= 0 && TryGetLinkAt(index, peer, peerSlot, out uint epoch) && Transmit(index, peer, out int copies))
+        {
+            Enqueue(index, peer, epoch, RentCompact(message) | CompactFlag, copies);
         }
     }
 
@@ -463,7 +514,26 @@ public sealed class SimNetwork
     {
         int partialView = node.PartialViewCount;
         long served = node.Counters.ContactsServed;
-        node.HandleSubscribeAt(slot, subscribe);
+        node.HandleMessageAt(slot, subscribe, Now);
+        NoteContact(node, partialView, served);
+    }
+
+    /// <summary>As <see cref="Walk"/>, for a compact walk step through the node's compact handler.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WalkCompact(int index, ScampNode node, int slot, in CompactMessage message)
+    {
+        int partialView = node.PartialViewCount;
+        long served = node.Counters.ContactsServed;
+        int next = node.HandleSubscribeCompactAt(slot, message.AsSubscribe(), out double budget);
+        NoteContact(node, partialView, served);
+        if (next >= 0)
+        {
+            SendCompact(index, node, next, message with { Number = BitConverter.DoubleToUInt64Bits(budget), Refs = 0 });
+        }
+    }
+
+    private void NoteContact(ScampNode node, int partialView, long served)
+    {
         if (node.Counters.ContactsServed != served)
         {
             ContactsChosen++;
@@ -740,19 +810,11 @@ public sealed class SimNetwork
 
     private void ScheduleMessage(int from, int to, uint epoch, in WireMessage message)
     {
-        if (Separated(from, to))
-        {
-            LostToPartition++;
-            return;
-        }
-
-        if (Conditions.LossProbability > 0 && _random.NextDouble() < Conditions.LossProbability)
+        if (!Transmit(from, to, out int copies))
         {
             return;
         }
 
-        int copies = Conditions.DuplicateProbability > 0 && _random.NextDouble() < Conditions.DuplicateProbability ? 2 : 1;
-        PrefetchReceiver(to);
         // A node fans one message out to many peers (a broadcast forward, a contact's copies): those events share one
         // pool slot, so a broadcast wave over 10^6 nodes holds one message per sender, not one per arc; and messages
         // without byte fields (nearly all of them) take a 32-byte compact slot instead of a 112-byte WireMessage.
@@ -771,6 +833,35 @@ public sealed class SimNetwork
             _drainHandle = handle;
         }
 
+        Enqueue(from, to, epoch, handle, copies);
+    }
+
+    /// <summary>
+    /// Whether a message from <paramref name="from"/> to <paramref name="to"/> goes out, and in how many copies: not
+    /// across a partition, not if lost, twice if duplicated (draws from the network's generator in that order).
+    /// </summary>
+    private bool Transmit(int from, int to, out int copies)
+    {
+        copies = 0;
+        if (Separated(from, to))
+        {
+            LostToPartition++;
+            return false;
+        }
+
+        if (Conditions.LossProbability > 0 && _random.NextDouble() < Conditions.LossProbability)
+        {
+            return false;
+        }
+
+        copies = Conditions.DuplicateProbability > 0 && _random.NextDouble() < Conditions.DuplicateProbability ? 2 : 1;
+        PrefetchReceiver(to);
+        return true;
+    }
+
+    /// <summary>Schedules <paramref name="copies"/> deliveries of the pooled message <paramref name="handle"/>, each with its latency and jitter.</summary>
+    private void Enqueue(int from, int to, uint epoch, int handle, int copies)
+    {
         for (int i = 0; i < copies; i++)
         {
             long delay = Latency(from, to) + (Conditions.Jitter > 0 ? (long)(_random.NextDouble() * (Conditions.Jitter + 1)) : 0);

@@ -9,8 +9,9 @@ using static RtcScamp.Tests.Engine.NodeFixture;
 namespace RtcScamp.Tests.Engine;
 
 /// <summary>
-/// The simulator hands walk steps and forwarded copies to a node through HandleSubscribeAt / HandleForwardedAt
-/// instead of HandleMessage: the two paths must be indistinguishable (outputs, views, counters, later randomness).
+/// The simulator hands walk steps and forwarded copies to a node through HandleSubscribeCompactAt /
+/// HandleForwardedCompactAt instead of HandleMessage, and sends the message on itself to the slot they return: the
+/// two paths must be indistinguishable (outputs, views, counters, later randomness).
 /// </summary>
 public class DirectHandlerTests
 {
@@ -26,16 +27,35 @@ public class DirectHandlerTests
         ScampNode viaMessage = Prepare(seed);
         ScampNode direct = Prepare(seed);
         var random = new Random((int)seed);
+        int handedOn = 0;
         for (int step = 0; step < 400; step++)
         {
             // Senders include unknown nodes (slot -1); subscribers include view members, strangers and the node itself.
             NodeId from = N(random.Next(1, 14));
             NodeId subscriber = random.Next(10) == 0 ? viaMessage.Id : N(random.Next(1, 40));
+            NodeOutput? sentOn;
+            if (step == 300)
+            {
+                // The last hundred inputs meet a leaving node, which hands walks and copies on to any connected peer
+                // (first the senders whose connections were closed for bad input are connected again).
+                for (int i = 1; i < 14; i++)
+                {
+                    viaMessage.HandleConnectionUp(N(i), step);
+                    direct.HandleConnectionUp(N(i), step);
+                    Assert.Equal(Describe(Drain(viaMessage)), Describe(Drain(direct)));
+                }
+
+                viaMessage.Leave(step);
+                direct.Leave(step);
+                Assert.Equal(Describe(Drain(viaMessage)), Describe(Drain(direct)));
+            }
+
             if (random.Next(2) == 0)
             {
                 var copy = new ForwardedSubscription(subscriber, (byte)(random.Next(20) == 0 ? 255 : random.Next(0, 10)), SubscribeFlags.None, default, default);
                 viaMessage.HandleMessage(from, copy, step);
-                direct.HandleForwardedAt(direct.SlotOf(from), copy, step);
+                int target = direct.HandleForwardedCompactAt(direct.SlotOf(from), copy, step);
+                sentOn = target < 0 ? null : new NodeOutput(OutputKind.Send, direct.PeerAt(target), copy with { Hops = (byte)(copy.Hops + 1) }, peerSlot: target);
             }
             else
             {
@@ -48,14 +68,24 @@ public class DirectHandlerTests
                 };
                 var walk = new Subscribe(subscriber, budget, random.Next(4) == 0 ? SubscribeFlags.Lease : SubscribeFlags.None, default, default);
                 viaMessage.HandleMessage(from, walk, step);
-                direct.HandleSubscribeAt(direct.SlotOf(from), walk);
+                int next = direct.HandleSubscribeCompactAt(direct.SlotOf(from), walk, out double nextBudget);
+                sentOn = next < 0 ? null : new NodeOutput(OutputKind.Send, direct.PeerAt(next), walk with { Budget = nextBudget }, peerSlot: next);
             }
 
-            Assert.Equal(Describe(Drain(viaMessage)), Describe(Drain(direct)));
+            // A message routed on is the node's only output then (nothing else changes in that input).
+            List<NodeOutput> directOutputs = Drain(direct);
+            if (sentOn is { } sent)
+            {
+                Assert.Empty(directOutputs);
+                directOutputs.Add(sent);
+                handedOn += step > 300 ? 1 : 0;
+            }
+
+            Assert.Equal(Describe(Drain(viaMessage)), Describe(directOutputs));
             Assert.Equal(viaMessage.PartialViewCount, direct.PartialViewCount);
             Assert.Equal(viaMessage.InViewCount, direct.InViewCount);
             Assert.Equal(viaMessage.Counters, direct.Counters);
-            if (random.Next(50) == 0)
+            if (random.Next(50) == 0 && step < 300)
             {
                 // Connections come up for pending arcs, so later inputs meet both kinds of peers.
                 NodeId peer = N(random.Next(14, 40));
@@ -66,6 +96,8 @@ public class DirectHandlerTests
         }
 
         Assert.True(viaMessage.Counters.SubscriptionsForwarded > 0 && viaMessage.Counters.WalkSteps > 0);
+        Assert.True(viaMessage.Counters.SubscriptionsKept > 0 && viaMessage.Counters.ContactsServed > 0);
+        Assert.True(handedOn > 0, $"handed on {handedOn}");
     }
 
     private static ScampNode Prepare(ulong seed)
