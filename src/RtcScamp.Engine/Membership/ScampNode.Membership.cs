@@ -13,6 +13,7 @@
 // the lease window each new in-arc releases one old in-arc (Remove), and new in-arcs beyond the old count are refused.
 // The in-degree is therefore constant through a lease (no growth toward a complete graph) and never drops to zero.
 using System.Buffers;
+using System.Diagnostics;
 using RtcScamp.Engine.Membership;
 using RtcScamp.Wire;
 using RtcScamp.Wire.Messages;
@@ -276,7 +277,9 @@ public sealed partial class ScampNode
         }
 
         nextBudget = budget;
-        return RandomWalkSlot(subscriberIsArcPeer ? subscriberSlot : -1, degree);
+        int next = RandomWalkSlot(subscriberIsArcPeer ? subscriberSlot : -1, degree);
+        Debug.Assert(next >= 0, "degree counts the arc peers other than the subscriber");
+        return next;
     }
 
     /// <summary>
@@ -432,7 +435,9 @@ public sealed partial class ScampNode
         }
 
         _counters.SubscriptionsForwarded++;
-        return RandomSlotWith(PeerFlags.PartialView, _pvCount);
+        int target = RandomSlotWith(PeerFlags.PartialView, _pvCount);
+        Debug.Assert(target >= 0, "_pvCount counts the PartialView flags");
+        return target;
     }
 
     private bool HasOutArcOrPending(NodeId peer)

@@ -10,8 +10,9 @@ namespace RtcScamp.Tests.Engine;
 
 /// <summary>
 /// The simulator hands walk steps and forwarded copies to a node through HandleSubscribeCompactAt /
-/// HandleForwardedCompactAt instead of HandleMessage, and sends the message on itself to the slot they return: the
-/// two paths must be indistinguishable (outputs, views, counters, later randomness).
+/// HandleForwardedCompactAt instead of HandleMessage, and sends the message on itself to the slot they return, and
+/// broadcast copies through HandleBroadcastAt: the two paths must be indistinguishable (outputs, views, counters,
+/// later randomness).
 /// </summary>
 public class DirectHandlerTests
 {
@@ -50,7 +51,17 @@ public class DirectHandlerTests
                 Assert.Equal(Describe(Drain(viaMessage)), Describe(Drain(direct)));
             }
 
-            if (random.Next(2) == 0)
+            int kind = random.Next(5);
+            if (kind == 4)
+            {
+                // Broadcasts: new ones, duplicates, this node's own, and copies at the hop limit.
+                NodeId origin = random.Next(10) == 0 ? viaMessage.Id : N(random.Next(1, 40));
+                var broadcast = new Broadcast(new MessageId(origin, (ulong)random.Next(1, 6)), (byte)random.Next(1, 12), default);
+                viaMessage.HandleMessage(from, broadcast, step);
+                direct.HandleBroadcastAt(direct.SlotOf(from), broadcast);
+                sentOn = null;
+            }
+            else if (kind < 2)
             {
                 var copy = new ForwardedSubscription(subscriber, (byte)(random.Next(20) == 0 ? 255 : random.Next(0, 10)), SubscribeFlags.None, default, default);
                 viaMessage.HandleMessage(from, copy, step);
@@ -98,6 +109,7 @@ public class DirectHandlerTests
         Assert.True(viaMessage.Counters.SubscriptionsForwarded > 0 && viaMessage.Counters.WalkSteps > 0);
         Assert.True(viaMessage.Counters.SubscriptionsKept > 0 && viaMessage.Counters.ContactsServed > 0);
         Assert.True(handedOn > 0, $"handed on {handedOn}");
+        Assert.True(viaMessage.Counters.BroadcastsForwarded > 0 && viaMessage.Counters.BroadcastDuplicates > 0);
     }
 
     private static ScampNode Prepare(ulong seed)
@@ -121,7 +133,7 @@ public class DirectHandlerTests
                 MessageCodec.Write(bytes, o.Message, s_limits);
             }
 
-            described.Add($"{o} {o.Reason} {o.Change} {Convert.ToHexString(bytes.WrittenSpan)}");
+            described.Add($"{o} {o.Peer} {o.Reason} {o.Change} {Convert.ToHexString(bytes.WrittenSpan)}"); // the whole peer id
         }
 
         return described;
