@@ -26,7 +26,20 @@ public class EngineBenchmarks
     private WireMessage[] _decoded = null!;
     private int _next;
 
-    private static NodeId N(int i) => new(0xBE, (ulong)i);
+    /// <summary>
+    /// True: random 128-bit ids, as a deployment's (the peer table keeps the ids and confirms each key match); false:
+    /// ids of one high word and a small low word, as a simulator's (the keys stand for the ids).
+    /// </summary>
+    [Params(false, true)]
+    public bool RandomIds { get; set; }
+
+    private NodeId N(int i) => RandomIds ? new(Mix((ulong)i), Mix((ulong)i + 0x1000)) : new(0xBE, (ulong)i);
+
+    private static ulong Mix(ulong x)
+    {
+        x = (x + 0x9E37_79B9_7F4A_7C15UL) * 0xBF58_476D_1CE4_E5B9UL;
+        return (x ^ (x >> 31)) * 0x94D0_49BB_1331_11EBUL;
+    }
 
     [GlobalSetup]
     public void Setup()

@@ -48,7 +48,7 @@ public sealed partial class ScampNode
         int hop = signal.Hop;
         int n = route.Count;
         if (n < 2 || n > _options.Limits.MaxRoute || hop < 1 || hop >= n || signal.Payload.Length > _options.Limits.MaxPayloadLength
-            || route[hop] != _id || route[hop - 1] != _peers[slot].Id || route[0] != signal.Source || route[n - 1] != signal.Target)
+            || route[hop] != _id || route[hop - 1] != _peers.IdAt(slot) || route[0] != signal.Source || route[n - 1] != signal.Target)
         {
             Violation(slot);
             return;
@@ -56,7 +56,7 @@ public sealed partial class ScampNode
 
         if (hop == n - 1)
         {
-            _outbox.Add(new NodeOutput(OutputKind.SignalArrived, _peers[slot].Id, message));
+            _outbox.Add(new NodeOutput(OutputKind.SignalArrived, _peers.IdAt(slot), message));
             return;
         }
 

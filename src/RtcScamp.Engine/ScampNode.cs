@@ -45,7 +45,7 @@ public sealed partial class ScampNode
     // runtime puts references first, then primitives, then structs in declaration order, so the structs a message
     // handler reads (id, generator, peer table, seen counts, then the counters, hot ones first) form a prefix of
     // HotPrefixBytes that a simulator prefetches, and the cold counters sit last (checked by a test).
-    internal const int HotPrefixBytes = 400;
+    internal const int HotPrefixBytes = 448;
 
     private readonly NodeId _id;
     private readonly ScampOptions _options;
@@ -284,7 +284,7 @@ public sealed partial class ScampNode
 
     /// <summary>As <see cref="SlotOf(NodeId)"/>, trying <paramref name="hint"/> (e.g. <see cref="NodeOutput.PeerSlot"/>) first.</summary>
     internal int SlotOf(NodeId peer, int hint) =>
-        (uint)hint < (uint)_peers.Count && _peers[hint].Id == peer ? hint : _peers.Find(peer);
+        (uint)hint < (uint)_peers.Count && _peers.IdAt(hint) == peer ? hint : _peers.Find(peer);
 
     /// <summary>True if <paramref name="slot"/> (from <see cref="SlotOf(NodeId)"/>) is a peer whose connection is up.</summary>
     internal bool IsConnectedAt(int slot) => slot >= 0 && _peers[slot].Has(PeerFlags.Connected);
@@ -397,7 +397,7 @@ public sealed partial class ScampNode
     }
 
     /// <summary>The id of the peer at <paramref name="slot"/> (a slot returned by the compact handlers).</summary>
-    internal NodeId PeerAt(int slot) => _peers[slot].Id;
+    internal NodeId PeerAt(int slot) => _peers.IdAt(slot);
 
     /// <summary>The checks every received message passes first: a known, connected sender within its rate limit.</summary>
     private bool Admit(int slot)
@@ -494,7 +494,7 @@ public sealed partial class ScampNode
         {
             if (_peers[i].Has(flags))
             {
-                destination[n++] = _peers[i].Id;
+                destination[n++] = _peers.IdAt(i);
             }
         }
 
@@ -504,7 +504,7 @@ public sealed partial class ScampNode
     private void Send(int slot, in WireMessage message)
     {
         MarkSent(slot);
-        _outbox.AddSend(_peers[slot].Id, message, slot);
+        _outbox.AddSend(_peers.IdAt(slot), message, slot);
     }
 
     /// <summary>Counts a message sent to <paramref name="slot"/> (which then needs no heartbeat this tick).</summary>
@@ -523,7 +523,7 @@ public sealed partial class ScampNode
     /// <summary>Asks the driver to close the connection and forgets the peer with its arcs.</summary>
     private void Close(int slot, CloseReason reason)
     {
-        _outbox.Add(new NodeOutput(OutputKind.Close, _peers[slot].Id, reason: reason));
+        _outbox.Add(new NodeOutput(OutputKind.Close, _peers.IdAt(slot), reason: reason));
         RemovePeer(slot);
     }
 
@@ -558,7 +558,7 @@ public sealed partial class ScampNode
 
         p.Flags |= PeerFlags.PartialView;
         _pvCount++;
-        ReportView(p.Id, ViewChange.PartialViewAdded);
+        ReportView(_peers.IdAt(slot), ViewChange.PartialViewAdded);
     }
 
     private void RemovePartialView(int slot)
@@ -571,7 +571,7 @@ public sealed partial class ScampNode
         }
 
         _pvCount--;
-        ReportView(p.Id, ViewChange.PartialViewRemoved);
+        ReportView(_peers.IdAt(slot), ViewChange.PartialViewRemoved);
     }
 
     private void AddInView(int slot)
@@ -584,7 +584,7 @@ public sealed partial class ScampNode
 
         p.Flags |= PeerFlags.InView;
         _ivCount++;
-        ReportView(p.Id, ViewChange.InViewAdded);
+        ReportView(_peers.IdAt(slot), ViewChange.InViewAdded);
     }
 
     private void RemoveInView(int slot)
@@ -603,7 +603,7 @@ public sealed partial class ScampNode
         }
 
         _ivCount--;
-        ReportView(p.Id, ViewChange.InViewRemoved);
+        ReportView(_peers.IdAt(slot), ViewChange.InViewRemoved);
     }
 
     private void ReportView(NodeId peer, ViewChange change)

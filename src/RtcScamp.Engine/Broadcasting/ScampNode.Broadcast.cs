@@ -91,7 +91,7 @@ public sealed partial class ScampNode
         for (int i = 0; i < _peers.Count; i++)
         {
             ref Peer p = ref _peers[i];
-            if (i != slot && p.Has(PeerFlags.PartialView) && p.Id != origin)
+            if (i != slot && p.Has(PeerFlags.PartialView) && _peers.IdAt(i) != origin)
             {
                 _counters.BroadcastsForwarded++;
                 Send(i, forward);

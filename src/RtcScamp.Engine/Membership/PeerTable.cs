@@ -1,6 +1,8 @@
-// Per-node connection and arc table. One compact entry per peer (24 bytes) holds both the connection state and the
-// arcs it carries, so PartialView ∪ InView is one array: a walk step picks uniformly from it without building a union,
-// and a 10⁶-node simulation pays ~26 bytes per peer (entry + 2-byte lookup key) for views of ~2·(c+1)·ln n.
+// Per-node connection and arc table. One compact entry per peer (8 bytes) holds both the connection state and the
+// arcs it carries, so PartialView ∪ InView is one array: a walk step picks uniformly from it without building a union.
+// Beside it, a 32-bit lookup key per peer, and the 16-byte ids only where the keys cannot stand for them (below): a
+// 10⁶-node simulation pays 12 bytes per peer for views of ~2·(c+1)·ln n, and a message handler reads two small
+// arrays, all of whose lines a simulator can prefetch, instead of a 24-byte entry at an unknown slot per lookup.
 //
 //   flags: Connecting ──up──> Connected ──down/close──> (entry removed)
 //          PendingOut ──up──> PartialView      (arc this→peer: a kept subscription or a replacement)
@@ -54,20 +56,19 @@ internal enum PeerFlags : ushort
     Arcs = PartialView | InView | PendingOut | PendingIn,
 }
 
-/// <summary>One peer: 16-byte id, flags, and tick counters (so no per-peer timestamps are needed).</summary>
+/// <summary>One peer's state (8 bytes): flags and tick counters, so no per-peer timestamps are needed. The id is kept by the table.</summary>
 internal struct Peer
 {
-    public NodeId Id;
     public PeerFlags Flags;
+
+    /// <summary>Messages received from the peer in the current tick (flood guard; saturates).</summary>
+    public ushort TickMessages;
 
     /// <summary>Heartbeat ticks since anything was received (or since the connect attempt started).</summary>
     public byte SilentTicks;
 
     /// <summary>Heartbeat ticks the entry has been without arcs.</summary>
     public byte IdleTicks;
-
-    /// <summary>Messages received from the peer in the current tick (flood guard; saturates).</summary>
-    public ushort TickMessages;
 
     /// <summary>Flags of the subscription a pending arc comes from (echoed in its Accept).</summary>
     public SubscribeFlags PendingFlags;
@@ -76,11 +77,16 @@ internal struct Peer
 }
 
 /// <summary>
-/// A growable array of <see cref="Peer"/> entries with swap-remove; order is deterministic. Beside the entries a
-/// parallel array holds a 16-bit key per entry (the id's 16-bit words xor-folded), so <see cref="Find"/> scans
-/// 2 bytes per peer, sixteen at a time, and reads a 24-byte entry only to confirm a key match: a lookup in a
-/// 50-peer table touches 2 cache lines instead of 19. Keys may collide (a crafted id can only make the scan confirm
-/// more candidates); the full id decides.
+/// A growable table of peers with swap-remove; order is deterministic. Each peer has an 8-byte <see cref="Peer"/> entry
+/// and a 32-bit key, the xor of the id's four 32-bit words, which <see cref="Find"/> scans sixteen at a time.
+/// <para>
+/// Keys may collide, so in general a key match is confirmed against the full id, kept in a third array. But while
+/// every id in the table has the same high word and a low word below 2³² (a simulator's ids, <c>(tag, index + 1)</c>),
+/// the key is the low word xor a constant: distinct ids have distinct keys, the key alone decides a lookup, and the id
+/// is rebuilt from it, so no id array is kept at all (<see cref="IdAt"/>), and a lookup for an id that breaks the rule
+/// fails at once. The first id added that breaks it (any random 128-bit id does) brings the id array back, filled from
+/// the keys, until the table is next empty. Either way a lookup answers exactly as a comparison of full ids would.
+/// </para>
 /// </summary>
 internal struct PeerTable
 {
@@ -88,7 +94,11 @@ internal struct PeerTable
     private const int KeyBlock = 16;
     private const int SmallTable = 12;
     private Peer[]? _items;
-    private ushort[]? _keys;
+    private uint[]? _keys;
+
+    /// <summary>The full ids, or null while the keys stand for them (every id is (<see cref="_high"/>, low &lt; 2³²)).</summary>
+    private NodeId[]? _ids;
+    private ulong _high;
     private int _count;
     private readonly int _initialCapacity;
 
@@ -98,30 +108,54 @@ internal struct PeerTable
     public readonly int Count => _count;
 
     /// <summary>The key array (null while empty), for a simulator's cache prefetch only.</summary>
-    internal readonly ushort[]? Keys => _keys;
+    internal readonly uint[]? Keys => _keys;
 
     /// <summary>The entry array (null while empty), for a simulator's cache prefetch only.</summary>
     internal readonly Peer[]? Storage => _items;
 
+    /// <summary>True while the keys stand for the ids (no id array is kept).</summary>
+    internal readonly bool KeysAreIds => _ids is null;
+
     public readonly ref Peer this[int slot] => ref _items![slot];
+
+    /// <summary>The id of the peer at <paramref name="slot"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly NodeId IdAt(int slot)
+    {
+        NodeId[]? ids = _ids;
+        if (ids is not null)
+        {
+            return ids[slot];
+        }
+
+        // _keys[slot] = low ^ Fold(_high), low < 2^32.
+        return new NodeId(_high, _keys![slot] ^ Fold(_high));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly int Find(NodeId id)
     {
-        Peer[]? items = _items;
-        if (items is null)
+        uint[]? keys = _keys;
+        if (keys is null || _count == 0)
         {
             return -1;
         }
 
+        bool exact = _ids is null;
+        if (exact && (id.High != _high || (id.Low >> 32) != 0))
+        {
+            // Every id in the table has this high word and a 32-bit low word: one that does not is not here.
+            return -1;
+        }
+
+        uint key = KeyOf(id);
         int count = _count;
         if (count <= SmallTable)
         {
-            // A runtime node's table of a handful of peers: comparing the ids directly is cheaper than a key vector.
+            // A runtime node's table of a handful of peers: a plain loop is cheaper than a key vector.
             for (int i = 0; i < count; i++)
             {
-                ref readonly NodeId candidate = ref items[i].Id;
-                if (candidate.Low == id.Low && candidate.High == id.High)
+                if (keys[i] == key && (exact || _ids![i] == id))
                 {
                     return i;
                 }
@@ -130,50 +164,49 @@ internal struct PeerTable
             return -1;
         }
 
-        return FindByKey(id, items, count);
+        return FindByKey(id, key, keys, count);
     }
 
     /// <summary>The scan for tables of more than <see cref="SmallTable"/> peers, kept out of the inlined fast path.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private readonly int FindByKey(NodeId id, Peer[] items, int count)
+    private readonly int FindByKey(NodeId id, uint key, uint[] keys, int count)
     {
-        ushort[] keys = _keys!;
-
         // The key array's length is a multiple of KeyBlock, so whole vectors can be loaded; bits past _count are masked
         // off.
-        ushort key = KeyOf(id);
-        ref ushort start = ref MemoryMarshal.GetArrayDataReference(keys);
+        NodeId[]? ids = _ids;
+        ref uint start = ref MemoryMarshal.GetArrayDataReference(keys);
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            // Two key blocks per compare while both lie within the array.
             var wide = Vector512.Create(key);
-            for (; i < count && i + (2 * KeyBlock) <= keys.Length; i += 2 * KeyBlock)
+            for (; i < count; i += KeyBlock)
             {
-                ulong mask = Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)i), wide).ExtractMostSignificantBits();
-                if (count - i < 2 * KeyBlock)
+                uint mask = (uint)Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)i), wide).ExtractMostSignificantBits();
+                if (count - i < KeyBlock)
                 {
-                    mask &= (1UL << (count - i)) - 1;
+                    mask &= (1u << (count - i)) - 1;
                 }
 
-                int slot = Confirm(mask, i, id, items);
+                int slot = Confirm(mask, i, id, ids);
                 if (slot >= 0)
                 {
                     return slot;
                 }
             }
+
+            return -1;
         }
 
         var wanted = Vector256.Create(key);
-        for (; i < count; i += KeyBlock)
+        for (; i < count; i += KeyBlock / 2)
         {
             uint mask = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), wanted).ExtractMostSignificantBits();
-            if (count - i < KeyBlock)
+            if (count - i < KeyBlock / 2)
             {
                 mask &= (1u << (count - i)) - 1;
             }
 
-            int slot = Confirm(mask, i, id, items);
+            int slot = Confirm(mask, i, id, ids);
             if (slot >= 0)
             {
                 return slot;
@@ -183,15 +216,22 @@ internal struct PeerTable
         return -1;
     }
 
-    /// <summary>The first slot among the key matches in <paramref name="mask"/> (bit k: slot i + k) that holds <paramref name="id"/>, or -1.</summary>
+    /// <summary>
+    /// The first slot among the key matches in <paramref name="mask"/> (bit k: slot i + k) that holds <paramref name="id"/>,
+    /// or -1. Without an id array a key match is the id (the keys are distinct).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Confirm(ulong mask, int i, NodeId id, Peer[] items)
+    private static int Confirm(uint mask, int i, NodeId id, NodeId[]? ids)
     {
+        if (ids is null)
+        {
+            return mask != 0 ? i + BitOperations.TrailingZeroCount(mask) : -1;
+        }
+
         while (mask != 0)
         {
             int slot = i + BitOperations.TrailingZeroCount(mask);
-            ref readonly NodeId candidate = ref items[slot].Id;
-            if (candidate.Low == id.Low && candidate.High == id.High)
+            if (ids[slot] == id)
             {
                 return slot;
             }
@@ -208,7 +248,7 @@ internal struct PeerTable
         {
             int size = Math.Max(Block, _initialCapacity);
             _items = new Peer[size];
-            _keys = new ushort[(size + KeyBlock - 1) / KeyBlock * KeyBlock];
+            _keys = new uint[KeysFor(size)];
         }
         else if (_count == _items.Length)
         {
@@ -217,14 +257,43 @@ internal struct PeerTable
             // data at 10^6: 2 320 vs 2 189 MiB). The copies this costs are a few per table.
             int size = _items.Length + Math.Max(Block, (_items.Length / 8 + Block - 1) / Block * Block);
             Array.Resize(ref _items, size);
-            if (size > _keys!.Length)
+            if (KeysFor(size) > _keys!.Length)
             {
-                Array.Resize(ref _keys, (size + KeyBlock - 1) / KeyBlock * KeyBlock);
+                Array.Resize(ref _keys, KeysFor(size));
+            }
+
+            if (_ids is not null)
+            {
+                Array.Resize(ref _ids, size);
             }
         }
 
-        _items[_count] = new Peer { Id = id };
+        bool fits = (id.Low >> 32) == 0;
+        if (_count == 0)
+        {
+            // An empty table starts over: without ids if this one fits the rule.
+            _high = id.High;
+            _ids = fits ? null : _ids ?? new NodeId[_items.Length];
+        }
+        else if (_ids is null && (!fits || id.High != _high))
+        {
+            // The first id that breaks the rule: from now on the ids are kept, rebuilt from the keys.
+            var ids = new NodeId[_items.Length];
+            for (int i = 0; i < _count; i++)
+            {
+                ids[i] = IdAt(i);
+            }
+
+            _ids = ids;
+        }
+
+        _items[_count] = default;
         _keys![_count] = KeyOf(id);
+        if (_ids is not null)
+        {
+            _ids[_count] = id;
+        }
+
         return _count++;
     }
 
@@ -236,13 +305,18 @@ internal struct PeerTable
         _items[_count] = default;
         _keys![slot] = _keys[_count];
         _keys[_count] = 0;
+        if (_ids is not null)
+        {
+            _ids[slot] = _ids[_count];
+            _ids[_count] = default;
+        }
     }
 
+    private static int KeysFor(int entries) => (entries + KeyBlock - 1) / KeyBlock * KeyBlock;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ushort KeyOf(NodeId id)
-    {
-        ulong x = id.Low ^ id.High;
-        x ^= x >> 32;
-        return (ushort)(x ^ (x >> 16));
-    }
+    private static uint Fold(ulong word) => (uint)word ^ (uint)(word >> 32);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint KeyOf(NodeId id) => Fold(id.Low) ^ Fold(id.High);
 }

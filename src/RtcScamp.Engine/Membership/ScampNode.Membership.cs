@@ -189,7 +189,7 @@ public sealed partial class ScampNode
     private void OnHello(int slot, in Hello hello)
     {
         ref Peer p = ref _peers[slot];
-        if (hello.Node != p.Id)
+        if (hello.Node != _peers.IdAt(slot))
         {
             _counters.ProtocolViolations++;
             Close(slot, CloseReason.IdentityMismatch);
@@ -520,7 +520,7 @@ public sealed partial class ScampNode
     private void CompletePendingArcs(int slot)
     {
         ref Peer p = ref _peers[slot];
-        NodeId peer = p.Id;
+        NodeId peer = _peers.IdAt(slot);
         if (p.Has(PeerFlags.PendingOut))
         {
             p.Flags &= ~PeerFlags.PendingOut;
@@ -546,7 +546,7 @@ public sealed partial class ScampNode
 
     private void OnAccept(int slot, in Accept accept)
     {
-        NodeId from = _peers[slot].Id;
+        NodeId from = _peers.IdAt(slot);
         if (accept.Keeper == from && accept.Subscriber == _id)
         {
             OnInArcAccepted(slot, accept.Flags);
@@ -654,7 +654,7 @@ public sealed partial class ScampNode
 
     private void OnUnsubscribe(int slot, in Unsubscribe unsubscribe)
     {
-        NodeId leaver = _peers[slot].Id;
+        NodeId leaver = _peers.IdAt(slot);
         if (unsubscribe.Leaver != leaver || unsubscribe.Replacement == leaver)
         {
             Violation(slot);

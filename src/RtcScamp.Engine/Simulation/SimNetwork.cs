@@ -630,12 +630,12 @@ public sealed class SimNetwork
         ref NodeSlot slot = ref _slots[index];
         int peers = slot.PeerCount;
         PrefetchBytes(slot.Node, ScampNode.HotPrefixBytes);
-        PrefetchBytes(slot.PeerKeys, ArrayHeader + (peers * sizeof(ushort)));
+        PrefetchBytes(slot.PeerKeys, ArrayHeader + (peers * sizeof(uint)));
         PrefetchBytes(slot.PeerEntries, ArrayHeader + (peers * PeerEntryBytes));
     }
 
     private const int ArrayHeader = 16;
-    private const int PeerEntryBytes = 24;
+    private const int PeerEntryBytes = 8;
 
     private static unsafe void PrefetchBytes(object? target, int bytes)
     {

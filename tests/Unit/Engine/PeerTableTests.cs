@@ -5,8 +5,9 @@ using Xunit;
 namespace RtcScamp.Tests.Engine;
 
 /// <summary>
-/// Lookups in the peer table: a linear scan up to 12 peers, then vectors of 16-bit keys (512-bit compares where the
-/// hardware has them, 256-bit for the rest), each candidate confirmed against the full id.
+/// Lookups in the peer table: a linear scan up to 12 peers, then vectors of 32-bit keys (512-bit compares where the
+/// hardware has them, 256-bit for the rest). Each candidate is confirmed against the full id, except while every id in
+/// the table shares one high word and has a low word below 2³² (a simulator's ids): then the keys are the ids.
 /// </summary>
 public class PeerTableTests
 {
@@ -49,7 +50,7 @@ public class PeerTableTests
     [InlineData(70)]
     public void Ids_whose_keys_collide_are_told_apart(int count)
     {
-        // High ^ Low is the same for all of them, so all share one 16-bit key: every lookup must confirm the id.
+        // High ^ Low is the same for all of them, so all share one 32-bit key: every lookup must confirm the id.
         var table = new PeerTable(8);
         var ids = new List<NodeId>();
         for (int i = 0; i < count; i++)
@@ -91,6 +92,93 @@ public class PeerTableTests
             {
                 Assert.Equal(i, table.Find(ids[i]));
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(12)]
+    [InlineData(13)]
+    [InlineData(47)]
+    [InlineData(150)]
+    public void Ids_of_one_high_word_and_a_32_bit_low_word_are_kept_as_keys_alone(int count)
+    {
+        const ulong tag = 0x5CA3_9000_0000_0000UL;
+        var table = new PeerTable(8);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.Equal(i, table.Add(new NodeId(tag, (ulong)(i * 7) + 1)));
+        }
+
+        Assert.True(table.KeysAreIds);
+        for (int i = 0; i < count; i++)
+        {
+            var id = new NodeId(tag, (ulong)(i * 7) + 1);
+            Assert.Equal(i, table.Find(id));
+            Assert.Equal(id, table.IdAt(i));
+        }
+
+        // Strangers: an id between the members, another high word, and a low word of 33 bits or more whose key equals a
+        // member's (low word (x << 32) | (1 ^ x) folds to 1, the first member's).
+        Assert.Equal(-1, table.Find(new NodeId(tag, 2)));
+        Assert.Equal(-1, table.Find(new NodeId(tag + 1, 1)));
+        Assert.Equal(-1, table.Find(new NodeId(tag, (0xABCDUL << 32) | (1 ^ 0xABCDUL))));
+        Assert.Equal(-1, table.Find(new NodeId(tag ^ (0xABCDUL << 32) ^ 0xABCDUL, 1)));
+    }
+
+    [Fact]
+    public void The_first_id_that_breaks_the_rule_brings_the_ids_back_and_every_lookup_stays_exact()
+    {
+        const ulong tag = 0x5CA3_9000_0000_0000UL;
+        var table = new PeerTable(8);
+        var ids = new List<NodeId>();
+        for (int i = 0; i < 40; i++)
+        {
+            ids.Add(new NodeId(tag, (ulong)i + 1));
+            table.Add(ids[^1]);
+        }
+
+        // Same key as the first member (1 ^ Fold(tag)), but a 33-bit low word.
+        var twin = new NodeId(tag, (0xABCDUL << 32) | (1 ^ 0xABCDUL));
+        Assert.Equal(-1, table.Find(twin));
+        ids.Add(twin);
+        Assert.Equal(40, table.Add(twin));
+        Assert.False(table.KeysAreIds);
+        ids.Add(new NodeId(0x1234_5678_9ABC_DEF0UL, 0x0FED_CBA9_8765_4321UL));
+        table.Add(ids[^1]);
+        for (int i = 0; i < ids.Count; i++)
+        {
+            Assert.Equal(i, table.Find(ids[i]));
+            Assert.Equal(ids[i], table.IdAt(i));
+        }
+
+        table.RemoveAt(0);
+        Assert.Equal(-1, table.Find(ids[0]));
+        Assert.Equal(0, table.Find(ids[^1]));
+        Assert.Equal(40, table.Find(twin));
+        Assert.Equal(twin, table.IdAt(40));
+    }
+
+    [Fact]
+    public void An_emptied_table_starts_over_with_the_next_id()
+    {
+        var table = new PeerTable(8);
+        var stranger = new NodeId(0x1234_5678_9ABC_DEF0UL, 0x0FED_CBA9_8765_4321UL);
+        table.Add(stranger);
+        Assert.False(table.KeysAreIds);
+        table.RemoveAt(0);
+
+        for (int i = 0; i < 20; i++)
+        {
+            table.Add(new NodeId(9, (ulong)i + 1));
+        }
+
+        Assert.True(table.KeysAreIds);
+        Assert.Equal(-1, table.Find(stranger));
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Equal(i, table.Find(new NodeId(9, (ulong)i + 1)));
+            Assert.Equal(new NodeId(9, (ulong)i + 1), table.IdAt(i));
         }
     }
 }
