@@ -7,6 +7,7 @@
 //   flags: Connecting ──up──> Connected ──down/close──> (entry removed)
 //          PendingOut ──up──> PartialView      (arc this→peer: a kept subscription or a replacement)
 //          PendingIn  ──up──> InView           (arc peer→this: the contact arc of a joining peer)
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -78,7 +79,7 @@ internal struct Peer
 
 /// <summary>
 /// A growable table of peers with swap-remove; order is deterministic. Each peer has an 8-byte <see cref="Peer"/> entry
-/// and a 32-bit key, the xor of the id's four 32-bit words, which <see cref="Find"/> scans sixteen at a time.
+/// and a 32-bit key, the xor of the id's four 32-bit words, which <see cref="Find"/> scans sixteen per 512-bit compare (eight per 256-bit).
 /// <para>
 /// Keys may collide, so in general a key match is confirmed against the full id, kept in a third array. But while
 /// every id in the table has the same high word and a low word below 2³² (a simulator's ids, <c>(tag, index + 1)</c>),
@@ -122,6 +123,7 @@ internal struct PeerTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly NodeId IdAt(int slot)
     {
+        Debug.Assert((uint)slot < (uint)_count, "a slot of the table");
         NodeId[]? ids = _ids;
         if (ids is not null)
         {
