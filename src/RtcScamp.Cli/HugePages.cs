@@ -7,7 +7,7 @@ namespace RtcScamp.Cli;
 /// <summary>
 /// Backs this process's anonymous memory (the GC heap) with 2 MiB pages on Linux ≥ 6.1, through
 /// <c>madvise(MADV_COLLAPSE)</c>, which works whatever the system's transparent-huge-page mode (not when it is "never").
-/// A 10⁶-node simulation reads ~4 random 4 KiB pages of a 2.9 GiB heap per event and spends much of its time walking
+/// A 10⁶-node simulation reads ~4 random 4 KiB pages of a 2–3 GiB heap per event and spends much of its time walking
 /// page tables; collapsing the heap as it grows cut its run by ~10 % (docs/simulator.md). Only stretches already
 /// nearly all resident are collapsed (a collapse makes all 512 pages resident), so the resident set grows by at most
 /// ~2 %. Only a hint: where it is not supported nothing happens.
