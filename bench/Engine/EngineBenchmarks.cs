@@ -1,6 +1,7 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
 using RtcScamp.Engine;
+using RtcScamp.Engine.Randomness;
 using RtcScamp.Wire;
 using RtcScamp.Wire.Codec;
 using RtcScamp.Wire.Framing;
@@ -33,12 +34,10 @@ public class EngineBenchmarks
     [Params(false, true)]
     public bool RandomIds { get; set; }
 
-    private NodeId N(int i) => RandomIds ? new(Mix((ulong)i), Mix((ulong)i + 0x1000)) : new(0xBE, (ulong)i);
-
-    private static ulong Mix(ulong x)
+    private NodeId N(int i)
     {
-        x = (x + 0x9E37_79B9_7F4A_7C15UL) * 0xBF58_476D_1CE4_E5B9UL;
-        return (x ^ (x >> 31)) * 0x94D0_49BB_1331_11EBUL;
+        ulong state = (ulong)i;
+        return RandomIds ? new(Xoshiro256StarStar.SplitMix64(ref state), Xoshiro256StarStar.SplitMix64(ref state)) : new(0xBE, (ulong)i);
     }
 
     [GlobalSetup]

@@ -1,4 +1,5 @@
 using RtcScamp.Engine;
+using RtcScamp.Engine.Randomness;
 using RtcScamp.Wire;
 using RtcScamp.Wire.Messages;
 
@@ -20,13 +21,10 @@ internal static class NodeFixture
     /// Node i's id: random-looking 128 bits, as a deployment's ids are, so these tests run the peer table's path that
     /// keeps the ids and confirms every key match (the simulator's tests run the path where keys stand for ids).
     /// </summary>
-    public static NodeId N(int i) => new(Mix((ulong)i), Mix((ulong)i ^ 0xAB00_0000_0000_0000UL));
-
-    private static ulong Mix(ulong x)
+    public static NodeId N(int i)
     {
-        x = (x + 0x9E37_79B9_7F4A_7C15UL) * 0xBF58_476D_1CE4_E5B9UL;
-        x = (x ^ (x >> 27)) * 0x94D0_49BB_1331_11EBUL;
-        return x ^ (x >> 31);
+        ulong state = (ulong)i;
+        return new(Xoshiro256StarStar.SplitMix64(ref state), Xoshiro256StarStar.SplitMix64(ref state));
     }
 
     public static ScampNode Make(ScampOptions? options = null, ulong seed = 1) => new(N(0), options ?? Quiet, seed);
