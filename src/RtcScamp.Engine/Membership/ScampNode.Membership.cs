@@ -371,28 +371,37 @@ public sealed partial class ScampNode
 
     private void OnForwardedSubscription(int slot, in ForwardedSubscription copy, long now)
     {
-        int target = RouteCopy(slot, copy, now);
-        if (target >= 0)
+        NodeId s = copy.Subscriber;
+        int target = RouteCopy(slot, s, copy.Hops, copy.Route.Count, now);
+        if (target == KeepCopy)
         {
-            NodeId s = copy.Subscriber;
+            _counters.SubscriptionsKept++;
+            MakeOutArc(s, copy.Flags, copy.Contact, copy.Route);
+        }
+        else if (target >= 0)
+        {
             Send(target, new ForwardedSubscription(s, (byte)(copy.Hops + 1), copy.Flags, copy.Contact, AppendRoute(copy.Route, s)));
         }
     }
 
+    /// <summary>What <see cref="RouteCopy"/> returns for a copy this node keeps (the caller makes the arc).</summary>
+    private const int KeepCopy = -2;
+
     /// <summary>
-    /// A copy's rules (<see cref="OnForwardedSubscription"/>): everything but the send. Returns the slot the copy goes
-    /// on to (one hop more), or -1 if it was kept, lost or refused here.
+    /// A copy's rules (<see cref="OnForwardedSubscription"/>) on its fixed fields: everything but the keep's arc and the
+    /// send. Returns the slot the copy goes on to (one hop more), <see cref="KeepCopy"/> if this node keeps it, or -1
+    /// if it was lost or refused here. (The message's fields come one by one, not as a struct with byte fields, which
+    /// a caller would have to build and zero.)
     /// </summary>
-    private int RouteCopy(int slot, in ForwardedSubscription copy, long now)
+    private int RouteCopy(int slot, NodeId s, byte hops, int routeLength, long now)
     {
-        NodeId s = copy.Subscriber;
-        if (s.IsNone || copy.Route.Count > _options.Limits.MaxRoute)
+        if (s.IsNone || routeLength > _options.Limits.MaxRoute)
         {
             Violation(slot);
             return -1;
         }
 
-        if (copy.Hops >= _options.SubscriptionHopLimit)
+        if (hops >= _options.SubscriptionHopLimit)
         {
             _counters.CopiesLostHopLimit++;
             return -1;
@@ -423,9 +432,7 @@ public sealed partial class ScampNode
         bool eligible = s != _id && !HasOutArcOrPending(s);
         if (eligible && _random.NextInt(_pvCount + 1) == 0)
         {
-            _counters.SubscriptionsKept++;
-            MakeOutArc(s, copy.Flags, copy.Contact, copy.Route);
-            return -1;
+            return KeepCopy;
         }
 
         if (_pvCount == 0)

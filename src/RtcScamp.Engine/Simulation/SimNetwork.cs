@@ -16,6 +16,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
+using RtcScamp.Engine.Membership;
 using RtcScamp.Engine.Randomness;
 using RtcScamp.Wire;
 using RtcScamp.Wire.Codec;
@@ -371,6 +372,73 @@ public sealed class SimNetwork
 
         Now = e.Time;
         EventsProcessed++;
+        if (e.Kind == SimEventKind.Message)
+        {
+            OnMessage(e);
+        }
+        else
+        {
+            OnOtherEvent(e);
+        }
+    }
+
+    // The message path (nearly every event) is kept apart from the rest: struct locals with references (a
+    // WireMessage, a NodeOutput) in an inlined cold path make the JIT zero ~1 KB of stack on every event.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OnMessage(in SimEvent e)
+    {
+        ScampNode node = _slots[e.To].Node;
+        int slot = node.SlotOf(IdOf(e.From));
+        if (!TryGetLinkAt(e.To, e.From, slot, out uint epoch) || epoch != e.Epoch || !IsAlive(e.To))
+        {
+            MessagesLostToClosedLinks++;
+            ReleaseMessage(e.Handle);
+            return;
+        }
+
+        if (Separated(e.From, e.To))
+        {
+            LostToPartition++;
+            ReleaseMessage(e.Handle);
+            return;
+        }
+
+        if ((e.Handle & CompactFlag) != 0)
+        {
+            LastActivity = Now; // (a heartbeat is never compact)
+            Deliver(e.To, node, slot, _compact[e.Handle & ~CompactFlag]);
+        }
+        else
+        {
+            OnWireMessage(node, slot, e.Handle);
+        }
+
+        Drain(e.To); // outputs may alias the message's bytes: release its slot after draining
+        ReleaseMessage(e.Handle);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OnWireMessage(ScampNode node, int slot, int handle)
+    {
+        ref readonly WireMessage message = ref _messages[handle]; // (this pool changes only while draining)
+        if (message.Type != MessageType.Heartbeat)
+        {
+            LastActivity = Now;
+        }
+
+        if (message.Type == MessageType.Subscribe)
+        {
+            Walk(node, slot, message);
+        }
+        else
+        {
+            node.HandleMessageAt(slot, message, Now);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OnOtherEvent(in SimEvent e)
+    {
         switch (e.Kind)
         {
             case SimEventKind.Timer:
@@ -381,49 +449,6 @@ public sealed class SimNetwork
                     Drain(e.To);
                 }
 
-                break;
-            case SimEventKind.Message:
-                ScampNode node = _slots[e.To].Node;
-                int slot = node.SlotOf(IdOf(e.From));
-                if (!TryGetLinkAt(e.To, e.From, slot, out uint epoch) || epoch != e.Epoch || !IsAlive(e.To))
-                {
-                    MessagesLostToClosedLinks++;
-                    ReleaseMessage(e.Handle);
-                    break;
-                }
-
-                if (Separated(e.From, e.To))
-                {
-                    LostToPartition++;
-                    ReleaseMessage(e.Handle);
-                    break;
-                }
-
-                if ((e.Handle & CompactFlag) != 0)
-                {
-                    LastActivity = Now; // (a heartbeat is never compact)
-                    Deliver(e.To, node, slot, _compact[e.Handle & ~CompactFlag]);
-                }
-                else
-                {
-                    ref readonly WireMessage message = ref _messages[e.Handle]; // (this pool changes only while draining)
-                    if (message.Type != MessageType.Heartbeat)
-                    {
-                        LastActivity = Now;
-                    }
-
-                    if (message.Type == MessageType.Subscribe)
-                    {
-                        Walk(node, slot, message);
-                    }
-                    else
-                    {
-                        node.HandleMessageAt(slot, message, Now);
-                    }
-                }
-
-                Drain(e.To); // outputs may alias the message's bytes: release its slot after draining
-                ReleaseMessage(e.Handle);
                 break;
             case SimEventKind.Connect:
                 LastActivity = Now;
@@ -462,7 +487,7 @@ public sealed class SimNetwork
         switch (message.Type)
         {
             case MessageType.ForwardedSubscription when _compactHandlers:
-                int target = node.HandleForwardedCompactAt(slot, message.AsForwardedSubscription(), Now);
+                int target = node.HandleForwardedCompactAt(slot, message.Id, message.Byte2, (SubscribeFlags)message.Byte1, Now);
                 if (target >= 0)
                 {
                     SendCompact(index, node, target, message with { Byte2 = (byte)(message.Byte2 + 1), Refs = 0 });
@@ -472,15 +497,28 @@ public sealed class SimNetwork
             case MessageType.Subscribe when _compactHandlers:
                 WalkCompact(index, node, slot, message);
                 break;
-            case MessageType.Subscribe:
-                Walk(node, slot, message.Expand());
-                break;
             case MessageType.Broadcast when _compactHandlers:
-                node.HandleBroadcastAt(slot, message.AsBroadcast());
+                DeliverBroadcast(node, slot, message);
                 break;
             default:
-                node.HandleMessageAt(slot, message.Expand(), Now);
+                DeliverExpanded(node, slot, message);
                 break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void DeliverBroadcast(ScampNode node, int slot, in CompactMessage message) => node.HandleBroadcastAt(slot, message.AsBroadcast());
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DeliverExpanded(ScampNode node, int slot, in CompactMessage message)
+    {
+        if (message.Type == MessageType.Subscribe)
+        {
+            Walk(node, slot, message.Expand());
+        }
+        else
+        {
+            node.HandleMessageAt(slot, message.Expand(), Now);
         }
     }
 
@@ -494,13 +532,7 @@ public sealed class SimNetwork
         NodeId peerId = node.PeerAt(peerSlot);
         if (TraceOutputs || OnOutput is not null)
         {
-            var output = new NodeOutput(OutputKind.Send, peerId, message.Expand(), peerSlot: peerSlot);
-            if (TraceOutputs)
-            {
-                Trace(index, output);
-            }
-
-            OnOutput?.Invoke(index, output);
+            ReportCompactSend(index, peerId, peerSlot, message);
         }
 
         int peer = IndexOf(peerId);
@@ -508,6 +540,18 @@ public sealed class SimNetwork
         {
             Enqueue(index, peer, epoch, RentCompact(message) | CompactFlag, copies);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReportCompactSend(int index, NodeId peerId, int peerSlot, in CompactMessage message)
+    {
+        var output = new NodeOutput(OutputKind.Send, peerId, message.Expand(), peerSlot: peerSlot);
+        if (TraceOutputs)
+        {
+            Trace(index, output);
+        }
+
+        OnOutput?.Invoke(index, output);
     }
 
     /// <summary>A walk step, noting the contact the walk ends at (for the contact statistics).</summary>
@@ -524,6 +568,11 @@ public sealed class SimNetwork
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void WalkCompact(int index, ScampNode node, int slot, in CompactMessage message)
     {
+        if (_count >= PeerSlotPrefetchFrom)
+        {
+            PrefetchPeerSlots(index);
+        }
+
         int partialView = node.PartialViewCount;
         long served = node.Counters.ContactsServed;
         int next = node.HandleSubscribeCompactAt(slot, message.AsSubscribe(), out double budget);
@@ -600,6 +649,35 @@ public sealed class SimNetwork
         {
             // The ring object and, allocated right after it, its two small arrays.
             PrefetchBytes(_slots[ring].Node.DedupStorage, DedupRingBytes);
+        }
+    }
+
+    /// <summary>Below this many nodes their slots stay in cache and <see cref="PrefetchPeerSlots"/> only costs time.</summary>
+    private const int PeerSlotPrefetchFrom = 32_768;
+
+    /// <summary>
+    /// A walk step is the only event in flight, and its next hop is a random peer of this node: the slots of all of
+    /// them are prefetched at once, so the next step does not begin with a miss on its slot (measured at 10^5 nodes:
+    /// ~2 % of a build; at 600 nodes, all in cache, it cost 3 %).
+    /// </summary>
+    private void PrefetchPeerSlots(int index)
+    {
+        ref NodeSlot slot = ref _slots[index];
+        if (!Sse.IsSupported || slot.PeerKeys is not uint[] keys)
+        {
+            return;
+        }
+
+        // The peers' ids are (IdTag, peer + 1) with peer + 1 < 2^32: their keys are (peer + 1) ^ KeyOf((IdTag, 0)).
+        uint tagKey = PeerTable.KeyOf(new NodeId(IdTag, 0));
+        int n = Math.Min(slot.PeerCount, keys.Length);
+        for (int i = 0; i < n; i++)
+        {
+            uint peer = (keys[i] ^ tagKey) - 1;
+            if (peer < (uint)_count)
+            {
+                PrefetchSlot((int)peer);
+            }
         }
     }
 
@@ -760,8 +838,14 @@ public sealed class SimNetwork
         }
 
         ref NodeSlot slot = ref _slots[index];
-        slot.PeerKeys = slot.Node.PeerKeys;
-        slot.PeerEntries = slot.Node.PeerStorage;
+        Array? keys = slot.Node.PeerKeys, entries = slot.Node.PeerStorage;
+        if (!ReferenceEquals(slot.PeerKeys, keys) || !ReferenceEquals(slot.PeerEntries, entries))
+        {
+            // (a reference store costs a write barrier; the arrays change only when a table grows)
+            slot.PeerKeys = keys;
+            slot.PeerEntries = entries;
+        }
+
         slot.PeerCount = slot.Node.PeerCount;
         long t = slot.Node.PollTimeout();
         if (t != long.MaxValue && t != slot.Timer)

@@ -63,9 +63,10 @@ public class DirectHandlerTests
             }
             else if (kind < 2)
             {
-                var copy = new ForwardedSubscription(subscriber, (byte)(random.Next(20) == 0 ? 255 : random.Next(0, 10)), SubscribeFlags.None, default, default);
+                var flags = (SubscribeFlags)random.Next(8); // carried into a kept copy's Accept
+                var copy = new ForwardedSubscription(subscriber, (byte)(random.Next(20) == 0 ? 255 : random.Next(0, 10)), flags, default, default);
                 viaMessage.HandleMessage(from, copy, step);
-                int target = direct.HandleForwardedCompactAt(direct.SlotOf(from), copy, step);
+                int target = direct.HandleForwardedCompactAt(direct.SlotOf(from), copy.Subscriber, copy.Hops, copy.Flags, step);
                 sentOn = target < 0 ? null : new NodeOutput(OutputKind.Send, direct.PeerAt(target), copy with { Hops = (byte)(copy.Hops + 1) }, peerSlot: target);
             }
             else
