@@ -339,8 +339,9 @@ public sealed partial class ScampNode
 
     /// <summary>
     /// As <see cref="HandleMessageAt"/> for a <see cref="ForwardedSubscription"/> without byte fields, given as its three
-    /// fixed fields, for a simulator that keeps such messages compact, with one difference: a forward is not put in the outbox. Its target slot is returned
-    /// instead (-1 if the copy went nowhere), already counted as sent, and the caller delivers
+    /// fixed fields, for a simulator that keeps such messages compact, with one difference: a forward is not put in the
+    /// outbox. Its target slot is returned instead (-1 if the copy went nowhere), already counted as sent, and the
+    /// caller delivers
     /// <c>ForwardedSubscription(Subscriber, Hops + 1, Flags)</c> to that peer: the message the outbox would have held, as
     /// the node records no routes (<see cref="ScampOptions.RecordRoutes"/> off is required). Every other output (a kept
     /// copy's Connect or Accept) goes to the outbox as usual. Skipping the 192-byte output and its conversions saves

@@ -170,8 +170,8 @@ internal struct PeerTable
     }
 
     /// <summary>
-    /// The scan while the keys stand for the ids: a leaf with no id to confirm, so no call and no spill (about a tenth
-    /// of a simulated event was this scan in its general form).
+    /// The scan while the keys stand for the ids: a leaf with no id to confirm, so it makes no call and spills nothing
+    /// (the general form saves six registers and keeps its key vector on the stack on every call).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int FindKey(uint key, uint[] keys, int count)
