@@ -652,8 +652,11 @@ public sealed class SimNetwork
         }
     }
 
-    /// <summary>Below this many nodes their slots stay in cache and <see cref="PrefetchPeerSlots"/> only costs time.</summary>
-    private const int PeerSlotPrefetchFrom = 32_768;
+    /// <summary>
+    /// From this many nodes a walk step prefetches its peers' slots (<see cref="PrefetchPeerSlots"/>); with fewer they
+    /// stay in cache and it only costs time. A hint, so any value gives the same run (tests set it to 0 to check that).
+    /// </summary>
+    internal int PeerSlotPrefetchFrom { get; set; } = 32_768;
 
     /// <summary>
     /// A walk step is the only event in flight, and its next hop is a random peer of this node: the slots of all of

@@ -31,6 +31,19 @@ public class CompactHandlerTests
         Assert.Equal((recordedTrace, recordedEvents), (compact.trace, compact.events));
     }
 
+    /// <summary>
+    /// Walk steps prefetch their peers' slots only in large networks; on from the first node, a run (leaves, crashes,
+    /// a partition, loss and duplication included) still gives the recorded trace.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 0.0, false, 0xC6C8BA71C499FA91UL, 14623L)]
+    [InlineData(1, 0.05, false, 0x3444A8A1AD4F4DCDUL, 6981L)]
+    public void Prefetching_the_peers_slots_on_walk_steps_changes_nothing(int c, double loss, bool heartbeats, ulong recordedTrace, long recordedEvents)
+    {
+        (ulong trace, long events, _) = Run(c, loss, heartbeats, compactHandlers: true, peerSlotPrefetchFrom: 0);
+        Assert.Equal((recordedTrace, recordedEvents), (trace, events));
+    }
+
     [Fact]
     public void Compact_handlers_are_on_unless_nodes_record_routes()
     {
@@ -45,11 +58,16 @@ public class CompactHandlerTests
     /// with loss, duplication and jitter when <paramref name="loss"/> &gt; 0. The trace hashes every output with its
     /// time and wire bytes.
     /// </summary>
-    private static (ulong Trace, long Events, string Counters) Run(int c, double loss, bool heartbeats, bool compactHandlers)
+    private static (ulong Trace, long Events, string Counters) Run(int c, double loss, bool heartbeats, bool compactHandlers, int? peerSlotPrefetchFrom = null)
     {
         ScampOptions options = ScampSimulation.BuildOptions(c, 4) with { HeartbeatPeriod = heartbeats ? 2000 : 0 };
         var conditions = new SimNetworkOptions { Jitter = loss > 0 ? 7 : 0, LossProbability = loss, DuplicateProbability = loss / 2 };
         var network = new SimNetwork(options, (ulong)(11 + c), conditions) { CompactHandlers = compactHandlers };
+        if (peerSlotPrefetchFrom is int from)
+        {
+            network.PeerSlotPrefetchFrom = from;
+        }
+
         var random = new Xoshiro256StarStar(5);
         ScampSimulation.Build(network, 150, 700, ref random, null, "build");
         for (int i = 0; i < 10; i++)
