@@ -166,12 +166,12 @@ internal struct PeerTable
             return -1;
         }
 
-        return exact ? FindKey(key, keys, count) : FindByKey(id, key, keys, count);
+        return exact ? FindKey(key, keys, count) : FindByKey(id, key, keys, _ids!, count);
     }
 
     /// <summary>
     /// The scan while the keys stand for the ids: a leaf with no id to confirm, so it makes no call and spills nothing
-    /// (the general form saves six registers and keeps its key vector on the stack on every call).
+    /// (<see cref="FindByKey"/>, which confirms, saves six registers and keeps its key vector on the stack on every call).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int FindKey(uint key, uint[] keys, int count)
@@ -207,13 +207,15 @@ internal struct PeerTable
         return -1;
     }
 
-    /// <summary>The scan for tables of more than <see cref="SmallTable"/> peers, kept out of the inlined fast path.</summary>
+    /// <summary>
+    /// The scan for tables of more than <see cref="SmallTable"/> peers whose ids are kept (<see cref="FindKey"/> while
+    /// the keys stand for them), kept out of the inlined fast path: each key match is confirmed against the id.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private readonly int FindByKey(NodeId id, uint key, uint[] keys, int count)
+    private static int FindByKey(NodeId id, uint key, uint[] keys, NodeId[] ids, int count)
     {
         // The key array's length is a multiple of KeyBlock, so whole vectors can be loaded; bits past _count are masked
         // off.
-        NodeId[]? ids = _ids;
         ref uint start = ref MemoryMarshal.GetArrayDataReference(keys);
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -258,16 +260,11 @@ internal struct PeerTable
 
     /// <summary>
     /// The first slot among the key matches in <paramref name="mask"/> (bit k: slot i + k) that holds <paramref name="id"/>,
-    /// or -1. Without an id array a key match is the id (the keys are distinct).
+    /// or -1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Confirm(uint mask, int i, NodeId id, NodeId[]? ids)
+    private static int Confirm(uint mask, int i, NodeId id, NodeId[] ids)
     {
-        if (ids is null)
-        {
-            return mask != 0 ? i + BitOperations.TrailingZeroCount(mask) : -1;
-        }
-
         while (mask != 0)
         {
             int slot = i + BitOperations.TrailingZeroCount(mask);
