@@ -135,6 +135,9 @@ public sealed partial class ScampNode
     /// <summary>The peer table's entry array, so a simulator can prefetch it before the node's next input.</summary>
     internal Array? PeerStorage => _peers.Storage;
 
+    /// <summary>True if the peer table's flag bits equal its entries (a check for tests and analysis).</summary>
+    internal bool PeerBitsAgree => _peers.BitsAgree();
+
     /// <summary>The dedup ring (null before the first broadcast), so a simulator can prefetch it before the node's next input.</summary>
     internal object? DedupStorage => _dedup;
 
@@ -250,7 +253,8 @@ public sealed partial class ScampNode
             return;
         }
 
-        p.Flags = (p.Flags & ~PeerFlags.Connecting) | PeerFlags.Connected;
+        p.Flags &= ~PeerFlags.Connecting;
+        _peers.SetFlags(slot, PeerFlags.Connected);
         p.SilentTicks = 0;
         p.IdleTicks = 0;
         if (_options.SendHello)
@@ -288,7 +292,7 @@ public sealed partial class ScampNode
         (uint)hint < (uint)_peers.Count && _peers.IdAt(hint) == peer ? hint : _peers.Find(peer);
 
     /// <summary>True if <paramref name="slot"/> (from <see cref="SlotOf(NodeId)"/>) is a peer whose connection is up.</summary>
-    internal bool IsConnectedAt(int slot) => slot >= 0 && _peers[slot].Has(PeerFlags.Connected);
+    internal bool IsConnectedAt(int slot) => slot >= 0 && _peers.Has(slot, PeerFlags.Connected);
 
     /// <summary>
     /// <see cref="HandleMessage"/> for a sender already looked up with <see cref="SlotOf(NodeId)"/> (no input in between): a
@@ -419,20 +423,17 @@ public sealed partial class ScampNode
     private bool Admit(int slot)
     {
         _counters.MessagesReceived++;
-        if (slot < 0 || _state is NodeState.Created or NodeState.Left || !_peers[slot].Has(PeerFlags.Connected))
+        if (slot < 0 || _state is NodeState.Created or NodeState.Left || !_peers.Has(slot, PeerFlags.Connected))
         {
             _counters.UnknownPeer++;
             return false;
         }
 
-        ref Peer p = ref _peers[slot];
-        p.SilentTicks = 0;
-        int limit = _options.MaxMessagesPerPeerPerTick;
-        if (limit > 0 && _options.HeartbeatPeriod > 0 && ++p.TickMessages > limit)
+        if (Ticking)
         {
-            _counters.FloodCloses++;
-            Close(slot, CloseReason.Flood);
-            return false;
+            // The tick counters count heartbeat ticks; with no ticks (no heartbeats) nothing reads them, and the entry
+            // is left alone.
+            return AdmitTicking(slot);
         }
 
         return true;
@@ -476,7 +477,7 @@ public sealed partial class ScampNode
             return;
         }
 
-        if (now >= _nextTick)
+        if (now >= _nextTick && Ticking)
         {
             Tick(now);
             _nextTick += _tickPeriod;
@@ -517,6 +518,27 @@ public sealed partial class ScampNode
         return n;
     }
 
+    /// <summary>
+    /// True if the node has heartbeat ticks (a heartbeat period). Only ticks read a peer's tick counters and
+    /// SentThisTick, so without them handlers leave the entries alone.
+    /// </summary>
+    private bool Ticking => _options.HeartbeatPeriod > 0;
+
+    private bool AdmitTicking(int slot)
+    {
+        ref Peer p = ref _peers[slot];
+        p.SilentTicks = 0;
+        int limit = _options.MaxMessagesPerPeerPerTick;
+        if (limit > 0 && ++p.TickMessages > limit)
+        {
+            _counters.FloodCloses++;
+            Close(slot, CloseReason.Flood);
+            return false;
+        }
+
+        return true;
+    }
+
     private void Send(int slot, in WireMessage message)
     {
         MarkSent(slot);
@@ -526,7 +548,11 @@ public sealed partial class ScampNode
     /// <summary>Counts a message sent to <paramref name="slot"/> (which then needs no heartbeat this tick).</summary>
     private void MarkSent(int slot)
     {
-        _peers[slot].Flags |= PeerFlags.SentThisTick;
+        if (Ticking)
+        {
+            _peers[slot].Flags |= PeerFlags.SentThisTick; // (read only by a tick)
+        }
+
         _counters.MessagesSent++;
     }
 
@@ -572,7 +598,7 @@ public sealed partial class ScampNode
             _arcPeers++;
         }
 
-        p.Flags |= PeerFlags.PartialView;
+        _peers.SetFlags(slot, PeerFlags.PartialView);
         _pvCount++;
         ReportView(_peers.IdAt(slot), ViewChange.PartialViewAdded);
     }
@@ -580,7 +606,7 @@ public sealed partial class ScampNode
     private void RemovePartialView(int slot)
     {
         ref Peer p = ref _peers[slot];
-        p.Flags &= ~PeerFlags.PartialView;
+        _peers.ClearFlags(slot, PeerFlags.PartialView);
         if (!p.Has(PeerFlags.InView))
         {
             _arcPeers--;
@@ -598,7 +624,7 @@ public sealed partial class ScampNode
             _arcPeers++;
         }
 
-        p.Flags |= PeerFlags.InView;
+        _peers.SetFlags(slot, PeerFlags.InView);
         _ivCount++;
         ReportView(_peers.IdAt(slot), ViewChange.InViewAdded);
     }
@@ -612,7 +638,7 @@ public sealed partial class ScampNode
             _leaseOld--;
         }
 
-        p.Flags &= ~PeerFlags.InView;
+        _peers.ClearFlags(slot, PeerFlags.InView);
         if (!p.Has(PeerFlags.PartialView))
         {
             _arcPeers--;
@@ -643,7 +669,7 @@ public sealed partial class ScampNode
         for (int attempt = 0; attempt < 4; attempt++)
         {
             int slot = _random.NextInt(_peers.Count);
-            if (_peers[slot].Has(flag))
+            if (_peers.Has(slot, flag))
             {
                 return slot;
             }
@@ -652,7 +678,7 @@ public sealed partial class ScampNode
         int k = _random.NextInt(count);
         for (int i = 0; i < _peers.Count; i++)
         {
-            if (_peers[i].Has(flag) && k-- == 0)
+            if (_peers.Has(i, flag) && k-- == 0)
             {
                 return i;
             }

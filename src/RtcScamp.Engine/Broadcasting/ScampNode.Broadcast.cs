@@ -39,7 +39,7 @@ public sealed partial class ScampNode
         WireMessage message = new Broadcast(id, 1, payload);
         for (int slot = 0; slot < _peers.Count; slot++)
         {
-            if (_peers[slot].Has(PeerFlags.PartialView))
+            if (_peers.Has(slot, PeerFlags.PartialView))
             {
                 Send(slot, message);
             }
@@ -90,8 +90,7 @@ public sealed partial class ScampNode
         WireMessage forward = new Broadcast(broadcast.Id, (byte)(broadcast.Hops + 1), broadcast.Payload);
         for (int i = 0; i < _peers.Count; i++)
         {
-            ref Peer p = ref _peers[i];
-            if (i != slot && p.Has(PeerFlags.PartialView) && _peers.IdAt(i) != origin)
+            if (i != slot && _peers.Has(i, PeerFlags.PartialView) && _peers.IdAt(i) != origin)
             {
                 _counters.BroadcastsForwarded++;
                 Send(i, forward);

@@ -103,6 +103,14 @@ internal struct PeerTable
     private int _count;
     private readonly int _initialCapacity;
 
+    // The flags of MaskedFlags again, as one bit per slot for the first MaskedSlots slots: the checks and random draws
+    // of a message handler (is the sender connected, is this slot in the PartialView) then read the node's own fields,
+    // not the entries, so a simulator need not bring a table's entries into cache for most messages. The entries stay
+    // the record; SetFlags/ClearFlags/RemoveAt/Add keep the bits equal to them (BitsAgree checks it).
+    private ulong _connectedBits;
+    private ulong _partialViewBits;
+    private ulong _inViewBits;
+
     /// <summary>An empty table whose arrays, allocated with the first peer, hold <paramref name="initialCapacity"/> entries (at least a block).</summary>
     public PeerTable(int initialCapacity) => _initialCapacity = (Math.Max(Block, initialCapacity) + Block - 1) / Block * Block;
 
@@ -118,6 +126,81 @@ internal struct PeerTable
     internal readonly bool KeysAreIds => _ids is null;
 
     public readonly ref Peer this[int slot] => ref _items![slot];
+
+    /// <summary>The flags also kept as bits per slot (<see cref="Has(int, PeerFlags)"/>); only SetFlags and ClearFlags change them.</summary>
+    internal const PeerFlags MaskedFlags = PeerFlags.Connected | PeerFlags.PartialView | PeerFlags.InView;
+
+    /// <summary>Slots whose <see cref="MaskedFlags"/> are kept as bits; later slots are read from their entries.</summary>
+    internal const int MaskedSlots = 64;
+
+    /// <summary>
+    /// True if the entry at <paramref name="slot"/> has any of <paramref name="flags"/> (a subset of
+    /// <see cref="MaskedFlags"/>): for the first <see cref="MaskedSlots"/> slots without reading the entry.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool Has(int slot, PeerFlags flags)
+    {
+        Debug.Assert((flags & ~MaskedFlags) == 0 && (uint)slot < (uint)_count, "masked flags of a slot in the table");
+        if ((uint)slot < MaskedSlots)
+        {
+            return ((BitsOf(flags) >> slot) & 1) != 0;
+        }
+
+        return _items![slot].Has(flags);
+    }
+
+    /// <summary>Sets <paramref name="flags"/> on the entry at <paramref name="slot"/>, keeping the bits of the masked ones.</summary>
+    public void SetFlags(int slot, PeerFlags flags)
+    {
+        _items![slot].Flags |= flags;
+        SyncBits(slot);
+    }
+
+    /// <summary>Clears <paramref name="flags"/> on the entry at <paramref name="slot"/>, keeping the bits of the masked ones.</summary>
+    public void ClearFlags(int slot, PeerFlags flags)
+    {
+        _items![slot].Flags &= ~flags;
+        SyncBits(slot);
+    }
+
+    /// <summary>True if the bits of <see cref="MaskedFlags"/> equal the entries' flags (a check for tests).</summary>
+    internal readonly bool BitsAgree()
+    {
+        for (int slot = 0; slot < MaskedSlots; slot++)
+        {
+            PeerFlags flags = slot < _count ? _items![slot].Flags & MaskedFlags : PeerFlags.None;
+            foreach (PeerFlags flag in (ReadOnlySpan<PeerFlags>)[PeerFlags.Connected, PeerFlags.PartialView, PeerFlags.InView])
+            {
+                if ((((BitsOf(flag) >> slot) & 1) != 0) != ((flags & flag) != 0))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly ulong BitsOf(PeerFlags flags) =>
+        ((flags & PeerFlags.Connected) != 0 ? _connectedBits : 0)
+        | ((flags & PeerFlags.PartialView) != 0 ? _partialViewBits : 0)
+        | ((flags & PeerFlags.InView) != 0 ? _inViewBits : 0);
+
+    /// <summary>Makes the bits of <paramref name="slot"/> those of its entry (none past the count).</summary>
+    private void SyncBits(int slot)
+    {
+        if ((uint)slot >= MaskedSlots)
+        {
+            return;
+        }
+
+        PeerFlags flags = slot < _count ? _items![slot].Flags : PeerFlags.None;
+        ulong bit = 1UL << slot;
+        _connectedBits = (flags & PeerFlags.Connected) != 0 ? _connectedBits | bit : _connectedBits & ~bit;
+        _partialViewBits = (flags & PeerFlags.PartialView) != 0 ? _partialViewBits | bit : _partialViewBits & ~bit;
+        _inViewBits = (flags & PeerFlags.InView) != 0 ? _inViewBits | bit : _inViewBits & ~bit;
+    }
 
     /// <summary>The id of the peer at <paramref name="slot"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -331,7 +414,9 @@ internal struct PeerTable
             _ids[_count] = id;
         }
 
-        return _count++;
+        int slot = _count++;
+        SyncBits(slot);
+        return slot;
     }
 
     /// <summary>Removes a slot by moving the last entry into it (callers iterating must go backwards).</summary>
@@ -347,6 +432,9 @@ internal struct PeerTable
             _ids[slot] = _ids[_count];
             _ids[_count] = default;
         }
+
+        SyncBits(slot);
+        SyncBits(_count);
     }
 
     private static int KeysFor(int entries) => (entries + KeyBlock - 1) / KeyBlock * KeyBlock;

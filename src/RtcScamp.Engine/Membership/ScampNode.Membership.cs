@@ -247,7 +247,7 @@ public sealed partial class ScampNode
         }
 
         _counters.WalkSteps++;
-        bool subscriberIsArcPeer = subscriberSlot >= 0 && _peers[subscriberSlot].Has(PeerFlags.PartialView | PeerFlags.InView);
+        bool subscriberIsArcPeer = subscriberSlot >= 0 && _peers.Has(subscriberSlot, PeerFlags.PartialView | PeerFlags.InView);
         int degree = _arcPeers - (subscriberIsArcPeer ? 1 : 0);
         if (degree == 0 && _awaitingContact)
         {
@@ -319,7 +319,7 @@ public sealed partial class ScampNode
         for (int attempt = 0; attempt < 4; attempt++)
         {
             int slot = _random.NextInt(_peers.Count);
-            if (slot != excluded && _peers[slot].Has(PeerFlags.PartialView | PeerFlags.InView))
+            if (slot != excluded && _peers.Has(slot, PeerFlags.PartialView | PeerFlags.InView))
             {
                 return slot;
             }
@@ -328,7 +328,7 @@ public sealed partial class ScampNode
         int k = _random.NextInt(degree);
         for (int i = 0; i < _peers.Count; i++)
         {
-            if (i != excluded && _peers[i].Has(PeerFlags.PartialView | PeerFlags.InView) && k-- == 0)
+            if (i != excluded && _peers.Has(i, PeerFlags.PartialView | PeerFlags.InView) && k-- == 0)
             {
                 return i;
             }
@@ -345,7 +345,7 @@ public sealed partial class ScampNode
         WireMessage message = copy;
         for (int slot = 0; slot < _peers.Count; slot++)
         {
-            if (_peers[slot].Has(PeerFlags.PartialView))
+            if (_peers.Has(slot, PeerFlags.PartialView))
             {
                 Send(slot, message);
             }

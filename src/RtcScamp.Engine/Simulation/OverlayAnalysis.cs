@@ -36,8 +36,9 @@ public static class OverlayAnalysis
 
     /// <summary>
     /// The first violation of view hygiene or symmetry among live nodes, or null: no node has itself or a duplicate
-    /// in its PartialView or InView, and j ∈ PartialView(i) ⇔ i ∈ InView(j) for every live pair
-    /// (with <paramref name="checkSymmetry"/>; arcs to dead nodes count as violations too).
+    /// in its PartialView or InView, every node's peer table keeps its flag bits equal to its entries, and
+    /// j ∈ PartialView(i) ⇔ i ∈ InView(j) for every live pair (with <paramref name="checkSymmetry"/>; arcs to dead nodes
+    /// count as violations too).
     /// </summary>
     public static string? FindViewViolation(SimNetwork network, bool checkSymmetry)
     {
@@ -52,6 +53,11 @@ public static class OverlayAnalysis
             }
 
             ScampNode node = network[i];
+            if (!node.PeerBitsAgree)
+            {
+                return $"node {i}: its peer table's flag bits disagree with its entries";
+            }
+
             foreach (bool partial in new[] { true, false })
             {
                 int n = partial ? node.CopyPartialView(buffer) : node.CopyInView(buffer);

@@ -52,6 +52,9 @@ public sealed class SimNetwork
     private const ulong IdTag = 0x5CA3_9000_0000_0000UL;
     private const int CompactFlag = 1 << 27; // handle bit: the message is in the compact pool
     private readonly ScampOptions _options;
+
+    /// <summary>The nodes have heartbeat ticks, so every message they receive also resets the sender's tick counters (in its entry).</summary>
+    private readonly bool _ticking;
     private readonly ulong _seed;
     private readonly NodeOutbox _outbox = new(64);
     private readonly SimEventQueue _queue = new();
@@ -73,6 +76,7 @@ public sealed class SimNetwork
     private Xoshiro256StarStar _random;
     private readonly LinkRecords _records = new();
     private int _previousReceiver;
+    private bool _previousReadsEntries;
     private int[]? _sides;
     private bool _partitioned;
     private bool _compactHandlers;
@@ -84,6 +88,7 @@ public sealed class SimNetwork
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        _ticking = options.HeartbeatPeriod > 0;
         Conditions = network ?? new SimNetworkOptions();
         _seed = seed;
         _random = new Xoshiro256StarStar(seed);
@@ -366,7 +371,7 @@ public sealed class SimNetwork
         {
             // The receiver scheduled last (a walk step: the only event in flight) had no second stage yet: issue its
             // node and tables together now rather than meet them one miss after another.
-            PrefetchNode(e.To);
+            PrefetchNode(e.To, _previousReadsEntries);
             _previousReceiver = -1;
         }
 
@@ -536,7 +541,7 @@ public sealed class SimNetwork
         }
 
         int peer = IndexOf(peerId);
-        if (peer >= 0 && TryGetLinkAt(index, peer, peerSlot, out uint epoch) && Transmit(index, peer, out int copies))
+        if (peer >= 0 && TryGetLinkAt(index, peer, peerSlot, out uint epoch) && Transmit(index, peer, out int copies, readsEntries: _ticking))
         {
             Enqueue(index, peer, epoch, RentCompact(message) | CompactFlag, copies);
         }
@@ -602,7 +607,7 @@ public sealed class SimNetwork
     /// peer arrays at the next schedule, when the slot has arrived (reading it now would stall on it; measured: later
     /// stages were slower). Prefetches are hints only: nothing observable changes (a stale or moved array wastes the hint).
     /// </summary>
-    private void PrefetchReceiver(int index)
+    private void PrefetchReceiver(int index, bool readsEntries)
     {
         if (!Sse.IsSupported)
         {
@@ -612,10 +617,11 @@ public sealed class SimNetwork
         PrefetchSlot(index);
         if (_previousReceiver >= 0)
         {
-            PrefetchNode(_previousReceiver);
+            PrefetchNode(_previousReceiver, _previousReadsEntries);
         }
 
         _previousReceiver = index;
+        _previousReadsEntries = readsEntries;
     }
 
     /// <summary>
@@ -635,7 +641,7 @@ public sealed class SimNetwork
         int node = _queue.PeekReceiver(WaveNodeAhead, out int handle);
         if (node >= 0)
         {
-            PrefetchNode(node);
+            PrefetchNode(node, readsEntries: _ticking); // (a wave's events are broadcasts)
         }
 
         if (handle >= 0 && (handle & CompactFlag) != 0)
@@ -648,7 +654,7 @@ public sealed class SimNetwork
         if (ring >= 0)
         {
             // The ring object and, allocated right after it, its two small arrays.
-            PrefetchBytes(_slots[ring].Node.DedupStorage, DedupRingBytes);
+            PrefetchBytes(_slots[ring].Node.DedupStorage, 0, DedupRingBytes);
         }
     }
 
@@ -706,19 +712,26 @@ public sealed class SimNetwork
         Sse.Prefetch0(p + Unsafe.SizeOf<NodeSlot>() - 1);
     }
 
-    private void PrefetchNode(int index)
+    /// <summary>
+    /// Prefetches a node's hot prefix and peer keys, and its peer entries if the coming event <paramref name="readsEntries"/>:
+    /// walk steps, forwarded copies and broadcasts read only the bits the peer table keeps for its first
+    /// <see cref="PeerTable.MaskedSlots"/> slots (in the node), so for them only the entries past those are fetched.
+    /// </summary>
+    private void PrefetchNode(int index, bool readsEntries)
     {
         ref NodeSlot slot = ref _slots[index];
         int peers = slot.PeerCount;
-        PrefetchBytes(slot.Node, ScampNode.HotPrefixBytes);
-        PrefetchBytes(slot.PeerKeys, ArrayHeader + (peers * sizeof(uint)));
-        PrefetchBytes(slot.PeerEntries, ArrayHeader + (peers * PeerEntryBytes));
+        PrefetchBytes(slot.Node, 0, ScampNode.HotPrefixBytes);
+        PrefetchBytes(slot.PeerKeys, 0, ArrayHeader + (peers * sizeof(uint)));
+        int from = readsEntries ? 0 : ArrayHeader + (PeerTable.MaskedSlots * PeerEntryBytes);
+        PrefetchBytes(slot.PeerEntries, from, ArrayHeader + (peers * PeerEntryBytes));
     }
 
     private const int ArrayHeader = 16;
     private const int PeerEntryBytes = 8;
 
-    private static unsafe void PrefetchBytes(object? target, int bytes)
+    /// <summary>Prefetches bytes [<paramref name="from"/>, <paramref name="to"/>) of an object (from its method-table pointer).</summary>
+    private static unsafe void PrefetchBytes(object? target, int from, int to)
     {
         if (target is null)
         {
@@ -727,7 +740,7 @@ public sealed class SimNetwork
 
         // The object's address; if a GC moves it right after, the hint is merely wasted.
         byte* p = (byte*)Unsafe.As<object, nint>(ref target);
-        for (int offset = 0; offset < bytes; offset += 64)
+        for (int offset = from; offset < to; offset += 64)
         {
             Sse.Prefetch1(p + offset);
         }
@@ -808,8 +821,8 @@ public sealed class SimNetwork
                 case OutputKind.Connect:
                     if (peer >= 0)
                     {
-                        PrefetchReceiver(peer); // a connect runs both ends, each a random node by the time it runs
-                        PrefetchReceiver(index);
+                        PrefetchReceiver(peer, readsEntries: true); // a connect runs both ends, each a random node by the time it runs
+                        PrefetchReceiver(index, readsEntries: true);
                         _queue.Push(new SimEvent { Time = Now + Latency(index, peer), Kind = SimEventKind.Connect, From = index, To = peer });
                     }
 
@@ -899,7 +912,9 @@ public sealed class SimNetwork
 
     private void ScheduleMessage(int from, int to, uint epoch, in WireMessage message)
     {
-        if (!Transmit(from, to, out int copies))
+        // A walk step, copy or broadcast reads no entries unless the nodes tick (PrefetchNode); an Accept, say, does.
+        bool readsEntries = _ticking || message.Type is not (MessageType.Subscribe or MessageType.ForwardedSubscription or MessageType.Broadcast);
+        if (!Transmit(from, to, out int copies, readsEntries))
         {
             return;
         }
@@ -929,7 +944,7 @@ public sealed class SimNetwork
     /// Whether a message from <paramref name="from"/> to <paramref name="to"/> goes out, and in how many copies: not
     /// across a partition, not if lost, twice if duplicated (draws from the network's generator in that order).
     /// </summary>
-    private bool Transmit(int from, int to, out int copies)
+    private bool Transmit(int from, int to, out int copies, bool readsEntries)
     {
         copies = 0;
         if (Separated(from, to))
@@ -944,7 +959,7 @@ public sealed class SimNetwork
         }
 
         copies = Conditions.DuplicateProbability > 0 && _random.NextDouble() < Conditions.DuplicateProbability ? 2 : 1;
-        PrefetchReceiver(to);
+        PrefetchReceiver(to, readsEntries);
         return true;
     }
 

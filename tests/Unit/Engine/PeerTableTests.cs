@@ -181,4 +181,60 @@ public class PeerTableTests
             Assert.Equal(new NodeId(9, (ulong)i + 1), table.IdAt(i));
         }
     }
+
+    [Theory]
+    [InlineData(1UL, 40)]
+    [InlineData(2UL, 70)]
+    [InlineData(3UL, 130)]
+    public void The_flag_bits_follow_the_entries_through_adds_removes_and_flag_changes(ulong seed, int size)
+    {
+        // A model of each slot's flags beside the table; after every step, Has(slot, flags) must answer from the bits
+        // (first 64 slots) or the entry exactly as the model does, for each masked flag and the walk's PartialView | InView.
+        var random = new RtcScamp.Engine.Randomness.Xoshiro256StarStar(seed);
+        var table = new PeerTable(8);
+        var model = new List<PeerFlags>();
+        PeerFlags[] flags = [PeerFlags.Connected, PeerFlags.PartialView, PeerFlags.InView, PeerFlags.PendingOut, PeerFlags.Connecting];
+        ulong next = 1;
+        for (int step = 0; step < 5_000; step++)
+        {
+            int op = random.NextInt(10);
+            if (model.Count == 0 || (op < 3 && model.Count < size))
+            {
+                Assert.Equal(model.Count, table.Add(new NodeId(5, next++)));
+                model.Add(PeerFlags.None);
+            }
+            else if (op < 5)
+            {
+                int slot = random.NextInt(model.Count);
+                table.RemoveAt(slot);
+                model[slot] = model[^1];
+                model.RemoveAt(model.Count - 1);
+            }
+            else
+            {
+                int slot = random.NextInt(model.Count);
+                PeerFlags flag = flags[random.NextInt(flags.Length)];
+                if (op < 8)
+                {
+                    table.SetFlags(slot, flag);
+                    model[slot] |= flag;
+                }
+                else
+                {
+                    table.ClearFlags(slot, flag);
+                    model[slot] &= ~flag;
+                }
+            }
+
+            Assert.True(table.BitsAgree(), $"step {step}");
+            for (int slot = 0; slot < model.Count; slot++)
+            {
+                Assert.Equal(model[slot], table[slot].Flags);
+                foreach (PeerFlags asked in (PeerFlags[])[PeerFlags.Connected, PeerFlags.PartialView, PeerFlags.InView, PeerFlags.PartialView | PeerFlags.InView])
+                {
+                    Assert.Equal((model[slot] & asked) != 0, table.Has(slot, asked));
+                }
+            }
+        }
+    }
 }
