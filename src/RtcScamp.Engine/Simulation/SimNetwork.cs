@@ -411,7 +411,7 @@ public sealed class SimNetwork
         if ((e.Handle & CompactFlag) != 0)
         {
             LastActivity = Now; // (a heartbeat is never compact)
-            Deliver(e.To, node, slot, _compact[e.Handle & ~CompactFlag]);
+            Deliver(e.To, node, slot, e.Handle & ~CompactFlag);
         }
         else
         {
@@ -487,20 +487,31 @@ public sealed class SimNetwork
     /// 112-byte <see cref="WireMessage"/> and back cost ~15 % of an event, and routing the walk or copy on through the
     /// outbox ~13 % more.
     /// </summary>
-    private void Deliver(int index, ScampNode node, int slot, in CompactMessage message)
+    private void Deliver(int index, ScampNode node, int slot, int compact)
     {
+        ref readonly CompactMessage message = ref _compact[compact];
         switch (message.Type)
         {
             case MessageType.ForwardedSubscription when _compactHandlers:
                 int target = node.HandleForwardedCompactAt(slot, message.Id, message.Byte2, (SubscribeFlags)message.Byte1, Now);
                 if (target >= 0)
                 {
-                    SendCompact(index, node, target, message with { Byte2 = (byte)(message.Byte2 + 1), Refs = 0 });
+                    ref CompactMessage forward = ref _compact[compact]; // (the pool is not resized while a node handles a message)
+                    if (forward.Refs == 1)
+                    {
+                        // Only this event holds the copy: it travels on in the same pool slot, one hop more.
+                        forward.Byte2++;
+                        SendCompact(index, node, target, forward, reuse: compact);
+                    }
+                    else
+                    {
+                        SendCompact(index, node, target, forward with { Byte2 = (byte)(forward.Byte2 + 1), Refs = 0 });
+                    }
                 }
 
                 break;
             case MessageType.Subscribe when _compactHandlers:
-                WalkCompact(index, node, slot, message);
+                WalkCompact(index, node, slot, compact);
                 break;
             case MessageType.Broadcast when _compactHandlers:
                 DeliverBroadcast(node, slot, message);
@@ -532,7 +543,8 @@ public sealed class SimNetwork
     /// peer at <paramref name="peerSlot"/> instead of putting it in the outbox: the same trace, callback, link check and
     /// scheduling, so a run is the same either way.
     /// </summary>
-    private void SendCompact(int index, ScampNode node, int peerSlot, in CompactMessage message)
+    /// <remarks>With <paramref name="reuse"/>, <paramref name="message"/> is already in that pool slot (its only holder being the event now handled).</remarks>
+    private void SendCompact(int index, ScampNode node, int peerSlot, in CompactMessage message, int reuse = -1)
     {
         NodeId peerId = node.PeerAt(peerSlot);
         if (TraceOutputs || OnOutput is not null)
@@ -543,7 +555,7 @@ public sealed class SimNetwork
         int peer = IndexOf(peerId);
         if (peer >= 0 && TryGetLinkAt(index, peer, peerSlot, out uint epoch) && Transmit(index, peer, out int copies, readsEntries: _ticking))
         {
-            Enqueue(index, peer, epoch, RentCompact(message) | CompactFlag, copies);
+            Enqueue(index, peer, epoch, (reuse >= 0 ? reuse : RentCompact(message)) | CompactFlag, copies);
         }
     }
 
@@ -571,8 +583,9 @@ public sealed class SimNetwork
 
     /// <summary>As <see cref="Walk"/>, for a compact walk step through the node's compact handler.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void WalkCompact(int index, ScampNode node, int slot, in CompactMessage message)
+    private void WalkCompact(int index, ScampNode node, int slot, int compact)
     {
+        ref readonly CompactMessage message = ref _compact[compact];
         if (_count >= PeerSlotPrefetchFrom)
         {
             PrefetchPeerSlots(index);
@@ -584,7 +597,16 @@ public sealed class SimNetwork
         NoteContact(node, partialView, served);
         if (next >= 0)
         {
-            SendCompact(index, node, next, message with { Number = BitConverter.DoubleToUInt64Bits(budget), Refs = 0 });
+            ref CompactMessage step = ref _compact[compact];
+            if (step.Refs == 1)
+            {
+                step.Number = BitConverter.DoubleToUInt64Bits(budget);
+                SendCompact(index, node, next, step, reuse: compact);
+            }
+            else
+            {
+                SendCompact(index, node, next, step with { Number = BitConverter.DoubleToUInt64Bits(budget), Refs = 0 });
+            }
         }
     }
 
