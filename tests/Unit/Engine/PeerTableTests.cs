@@ -126,6 +126,30 @@ public class PeerTableTests
         Assert.Equal(-1, table.Find(new NodeId(tag ^ (0xABCDUL << 32) ^ 0xABCDUL, 1)));
     }
 
+    [Theory]
+    [InlineData(13)]
+    [InlineData(47)]
+    [InlineData(64)]
+    [InlineData(65)]
+    public void An_id_whose_key_is_zero_is_found_only_as_a_member_not_in_the_unused_keys(int count)
+    {
+        // The keys past the count are 0; a key-only lookup must not take them for a member. (tag, Fold(tag)) has key 0.
+        const ulong tag = 0x5CA3_9000_0000_0000UL;
+        var zero = new NodeId(tag, 0x5CA3_9000UL);
+        var table = new PeerTable(8);
+        for (int i = 0; i < count; i++)
+        {
+            table.Add(new NodeId(tag, (ulong)i + 1));
+        }
+
+        Assert.True(table.KeysAreIds);
+        Assert.Equal(-1, table.Find(zero));
+        Assert.Equal(count, table.Add(zero));
+        Assert.Equal(count, table.Find(zero));
+        table.RemoveAt(count);
+        Assert.Equal(-1, table.Find(zero));
+    }
+
     [Fact]
     public void The_first_id_that_breaks_the_rule_brings_the_ids_back_and_every_lookup_stays_exact()
     {
