@@ -128,6 +128,7 @@ public class PeerTableTests
 
     [Theory]
     [InlineData(13)]
+    [InlineData(20)]
     [InlineData(47)]
     [InlineData(64)]
     [InlineData(65)]
