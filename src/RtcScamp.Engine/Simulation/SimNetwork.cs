@@ -744,7 +744,7 @@ public sealed class SimNetwork
         ref NodeSlot slot = ref _slots[index];
         int peers = slot.PeerCount;
         PrefetchBytes(slot.Node, 0, ScampNode.HotPrefixBytes);
-        PrefetchBytes(slot.PeerKeys, 0, ArrayHeader + (peers * sizeof(uint)));
+        PrefetchBytes(slot.PeerKeys, 0, ArrayHeader + (((peers + 15) & ~15) * sizeof(uint))); // whole blocks of 16, as the key scan reads them
         int from = readsEntries ? 0 : ArrayHeader + (PeerTable.MaskedSlots * PeerEntryBytes);
         PrefetchBytes(slot.PeerEntries, from, ArrayHeader + (peers * PeerEntryBytes));
     }
