@@ -707,7 +707,9 @@ public sealed class SimNetwork
             uint peer = (keys[i] ^ tagKey) - 1;
             if (peer < (uint)_count)
             {
-                PrefetchSlot((int)peer);
+                // Its first line only (the node and key references): one prefetch per peer instead of two, as a slot
+                // may straddle lines (10^5 build: 2-3 % faster).
+                PrefetchSlotStart((int)peer);
             }
         }
     }
@@ -725,6 +727,8 @@ public sealed class SimNetwork
             Sse.Prefetch0(Unsafe.AsPointer(ref _compact[compact]));
         }
     }
+
+    private unsafe void PrefetchSlotStart(int index) => Sse.Prefetch0(Unsafe.AsPointer(ref _slots[index]));
 
     private unsafe void PrefetchSlot(int index)
     {
