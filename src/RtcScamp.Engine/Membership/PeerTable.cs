@@ -128,7 +128,10 @@ internal struct PeerTable
 
     public readonly ref Peer this[int slot] => ref _items![slot];
 
-    /// <summary>The flags also kept as bits per slot (<see cref="Has(int, PeerFlags)"/>); only SetFlags and ClearFlags change them.</summary>
+    /// <summary>
+    /// The flags also kept as bits per slot (<see cref="Has(int, PeerFlags)"/>): change them only with
+    /// <see cref="SetFlags"/> and <see cref="ClearFlags"/> (Add and RemoveAt keep the bits too), never on an entry directly.
+    /// </summary>
     internal const PeerFlags MaskedFlags = PeerFlags.Connected | PeerFlags.PartialView | PeerFlags.InView;
 
     /// <summary>Slots whose <see cref="MaskedFlags"/> are kept as bits; later slots are read from their entries.</summary>
