@@ -687,9 +687,9 @@ public sealed class SimNetwork
     internal int PeerSlotPrefetchFrom { get; set; } = 32_768;
 
     /// <summary>
-    /// A walk step is the only event in flight, and its next hop is a random peer of this node: the slots of all of
-    /// them are prefetched at once, so the next step does not begin with a miss on its slot (measured at 10^5 nodes:
-    /// ~2 % of a build; at 600 nodes, all in cache, it cost 3 %).
+    /// A walk step is the only event in flight, and its next hop is a random peer of this node: the first line of each
+    /// of their slots is prefetched at once, so the next step does not begin with a miss on its slot (measured at 10^5
+    /// nodes: ~2 % of a build, and 2-3 % more with one line per slot instead of two; at 600 nodes, all in cache, it cost 3 %).
     /// </summary>
     private void PrefetchPeerSlots(int index)
     {
