@@ -631,8 +631,11 @@ public sealed class SimNetwork
     /// </summary>
     private void PrefetchReceiver(int index, bool readsEntries)
     {
-        if (!Sse.IsSupported)
+        if (!Sse.IsSupported || _queue.Count > WaveEvents)
         {
+            // In a broadcast wave an event runs long after it is scheduled, when this would have left the cache:
+            // PrefetchAhead fetches it as its turn nears. Prefetching now (and reading the last receiver's slot for
+            // the second stage) only cost: one 10^5 wave 357-437 -> 294-339 ns/event without it.
             return;
         }
 
