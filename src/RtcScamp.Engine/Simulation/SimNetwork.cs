@@ -496,17 +496,7 @@ public sealed class SimNetwork
                 int target = node.HandleForwardedCompactAt(slot, message.Id, message.Byte2, (SubscribeFlags)message.Byte1, Now);
                 if (target >= 0)
                 {
-                    ref CompactMessage forward = ref _compact[compact]; // (the pool is not resized while a node handles a message)
-                    if (forward.Refs == 1)
-                    {
-                        // Only this event holds the copy: it travels on in the same pool slot, one hop more.
-                        forward.Byte2++;
-                        SendCompact(index, node, target, forward, reuse: compact);
-                    }
-                    else
-                    {
-                        SendCompact(index, node, target, forward with { Byte2 = (byte)(forward.Byte2 + 1), Refs = 0 });
-                    }
+                    SendOn(index, node, target, compact, message with { Byte2 = (byte)(message.Byte2 + 1) });
                 }
 
                 break;
@@ -559,6 +549,25 @@ public sealed class SimNetwork
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="next"/>, the message in pool slot <paramref name="compact"/> one step on, to
+    /// <paramref name="peerSlot"/>: in that same slot when the event being handled is its only holder (after a contact's
+    /// fan-out every copy is), instead of renting a new one and releasing the old.
+    /// </summary>
+    private void SendOn(int index, ScampNode node, int peerSlot, int compact, in CompactMessage next)
+    {
+        ref CompactMessage current = ref _compact[compact]; // (the pool is not resized while a node handles a message)
+        if (current.Refs == 1)
+        {
+            current = next with { Refs = 1 };
+            SendCompact(index, node, peerSlot, current, reuse: compact);
+        }
+        else
+        {
+            SendCompact(index, node, peerSlot, next with { Refs = 0 });
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ReportCompactSend(int index, NodeId peerId, int peerSlot, in CompactMessage message)
     {
@@ -597,16 +606,7 @@ public sealed class SimNetwork
         NoteContact(node, partialView, served);
         if (next >= 0)
         {
-            ref CompactMessage step = ref _compact[compact];
-            if (step.Refs == 1)
-            {
-                step.Number = BitConverter.DoubleToUInt64Bits(budget);
-                SendCompact(index, node, next, step, reuse: compact);
-            }
-            else
-            {
-                SendCompact(index, node, next, step with { Number = BitConverter.DoubleToUInt64Bits(budget), Refs = 0 });
-            }
+            SendOn(index, node, next, compact, message with { Number = BitConverter.DoubleToUInt64Bits(budget) });
         }
     }
 
