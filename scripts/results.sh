@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates docs/results.md and docs/img/*.png from `rtcscamp simulate` runs.
-#   scripts/results.sh            # the default set (about 29 min on 2 cores, 26 of them the nine 10^6 runs)
+#   scripts/results.sh            # the default set (about 28 min on 2 cores, 25 of them the nine 10^6 runs)
 #   SIZES="1000" SEEDS=1 BIG= HUGE= RELN=1000 OUT=/tmp/r IMG=/tmp/r MD=/tmp/r/results.md scripts/results.sh   # smoke test
 # Raw JSON of every run goes to docs/results/*.json.
 set -euo pipefail
@@ -9,7 +9,7 @@ SIZES=${SIZES:-"1000 10000"}
 SEEDS=${SEEDS:-"1 2 3"}
 BIG=${BIG-100000}          # sizes run with BIGSEEDS, 5 broadcasts
 BIGSEEDS=${BIGSEEDS:-"1 2 3"}
-HUGE=${HUGE-1000000}       # sizes run with HUGESEEDS, one broadcast (10^6 here: c = 0 ~1.1 min, c = 1 ~2.7, c = 2 ~4.8)
+HUGE=${HUGE-1000000}       # sizes run with HUGESEEDS, one broadcast (10^6 here: c = 0 ~1 min, c = 1 ~2.5, c = 2 ~5)
 HUGESEEDS=${HUGESEEDS:-"1 2 3"}
 RELN=${RELN:-10000}
 dotnet build src/RtcScamp.Cli -c Release -v q -nologo >/dev/null
