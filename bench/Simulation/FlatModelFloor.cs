@@ -12,8 +12,8 @@ namespace RtcScamp.Bench.Simulation;
 /// (which must drive the real <c>ScampNode</c>), but a bare model of the whole build with every node's state at an
 /// address computed from its index (<see cref="FlatBuildModel"/>). docs/simulator.md uses its figures to bound what
 /// any redesign of the engine's data layout could reach. Run:
-/// <c>dotnet run -c Release --project bench -- floor N [C] [prefetch|twostage|noprefetch] [REPEATS]</c>; with repeats the
-/// best build is reported (in cache at small N).
+/// <c>dotnet run -c Release --project bench -- floor N [C] [prefetch|twostage|noprefetch] [REPEATS] [SEED]</c> (C 1,
+/// prefetch, one build, seed 0 unless given); with repeats the best build is reported (in cache at small N).
 /// </summary>
 internal static class FlatModelFloor
 {
@@ -29,9 +29,10 @@ internal static class FlatModelFloor
             _ => throw new ArgumentException($"'{args[3]}': expected prefetch, twostage or noprefetch"),
         };
         int repeats = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 1;
+        ulong seed = args.Length > 5 ? ulong.Parse(args[5], CultureInfo.InvariantCulture) : 0;
         if (nodes is < 2 or > FlatBuildModel.MaxNodes || c is < 0 or > 10 || repeats is < 1 or > 10_000)
         {
-            throw new ArgumentException($"floor N C [prefetch|twostage|noprefetch] REPEATS: N in 2..{FlatBuildModel.MaxNodes}, C in 0..10, REPEATS in 1..10000");
+            throw new ArgumentException($"floor N C [prefetch|twostage|noprefetch] REPEATS SEED: N in 2..{FlatBuildModel.MaxNodes}, C in 0..10, REPEATS in 1..10000");
         }
 
         TimeSpan best = TimeSpan.MaxValue;
@@ -39,7 +40,7 @@ internal static class FlatModelFloor
         long events = 0;
         for (int r = 0; r < repeats; r++)
         {
-            using var model = new FlatBuildModel(nodes, c, addressing);
+            using var model = new FlatBuildModel(nodes, c, addressing, seed);
             var clock = Stopwatch.StartNew();
             model.Build(repeats == 1 ? Console.Error : null);
             clock.Stop();
@@ -53,7 +54,7 @@ internal static class FlatModelFloor
         }
 
         Console.WriteLine(FormattableString.Invariant(
-            $"flat build model, n = {nodes}, c = {c}, {addressing switch { Addressing.Direct => "prefetched at scheduling", Addressing.TwoStage => "through a slot, prefetched in two stages", _ => "not prefetched" }}, best of {repeats}: {best.TotalSeconds:F2} s = {best.TotalMilliseconds * 1e6 / events:F1} ns/event; {summary}"));
+            $"flat build model, n = {nodes}, c = {c}, {addressing switch { Addressing.Direct => "prefetched at scheduling", Addressing.TwoStage => "through a slot, prefetched in two stages", _ => "not prefetched" }}, seed {seed}, best of {repeats}: {best.TotalSeconds:F2} s = {best.TotalMilliseconds * 1e6 / events:F1} ns/event; {summary}"));
     }
 }
 
@@ -99,6 +100,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
     private readonly int _nodes;
     private readonly int _c;
     private readonly Addressing _addressing;
+    private readonly ulong _seed;
     private readonly NodeRecord* _records;
     private readonly int* _keys;
     private readonly Slot* _slots; // TwoStage only
@@ -119,7 +121,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
     private long _lostNoLink;
     private int _secondStage = -1; // TwoStage: the receiver whose slot was prefetched last
 
-    public FlatBuildModel(int nodes, int c, Addressing addressing)
+    public FlatBuildModel(int nodes, int c, Addressing addressing, ulong seed)
     {
         _nodes = nodes;
         _c = c;
@@ -135,7 +137,8 @@ internal sealed unsafe class FlatBuildModel : IDisposable
                 _slots[i].Keys = _keys + ((long)i * Capacity);
             }
         }
-        _contacts = Generator.Seeded(0x5CA3);
+        _seed = seed;
+        _contacts = Generator.Seeded(0x5CA3 ^ (seed * 0x9E3779B97F4A7C15UL));
         for (int i = 0; i < WheelSlots; i++)
         {
             _wheel[i] = new Event[16];
@@ -224,7 +227,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
 
     private void InitNode(int i)
     {
-        ulong seed = ((ulong)i * 0x9E3779B97F4A7C15UL) ^ 0xD1B54A32D192ED03UL;
+        ulong seed = ((ulong)i * 0x9E3779B97F4A7C15UL) ^ 0xD1B54A32D192ED03UL ^ (_seed * 0xBF58476D1CE4E5B9UL);
         RecordOf(i)->Random = Generator.Seeded(seed);
     }
 
