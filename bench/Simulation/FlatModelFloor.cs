@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using RtcScamp.Engine.Randomness;
 
 namespace RtcScamp.Bench.Simulation;
 
@@ -108,7 +109,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
     private readonly int[] _head = new int[WheelSlots];
     private readonly int[] _tail = new int[WheelSlots];
     private readonly ulong[] _occupied = new ulong[WheelSlots / 64];
-    private Generator _contacts;
+    private Xoshiro256StarStar _contacts;
     private int _pending;
     private long _now;
     private long _events;
@@ -138,7 +139,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
             }
         }
         _seed = seed;
-        _contacts = Generator.Seeded(0x5CA3 ^ (seed * 0x9E3779B97F4A7C15UL));
+        _contacts = new Xoshiro256StarStar(0x5CA3 ^ (seed * 0x9E3779B97F4A7C15UL));
         for (int i = 0; i < WheelSlots; i++)
         {
             _wheel[i] = new Event[16];
@@ -163,7 +164,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
         {
             _now += 10_000;
             InitNode(i);
-            int contact = _contacts.Below(i);
+            int contact = Below(ref _contacts, i);
             Connect(i, contact);
             Send(i, contact, Kind.Walk, i, 1f);
             while (Pop(out Event e))
@@ -228,8 +229,12 @@ internal sealed unsafe class FlatBuildModel : IDisposable
     private void InitNode(int i)
     {
         ulong seed = ((ulong)i * 0x9E3779B97F4A7C15UL) ^ 0xD1B54A32D192ED03UL ^ (_seed * 0xBF58476D1CE4E5B9UL);
-        RecordOf(i)->Random = Generator.Seeded(seed);
+        RecordOf(i)->Random = new Xoshiro256StarStar(seed);
     }
+
+    /// <summary>Uniform in [0, <paramref name="bound"/>) by multiply-high (the engine rejects to remove a bias of
+    /// at most 2⁻⁵⁷ here; a model need not).</summary>
+    private static int Below(ref Xoshiro256StarStar random, int bound) => (int)Math.BigMul(random.NextUInt64(), (ulong)bound, out _);
 
     private NodeRecord* RecordOf(int node) => _slots is null ? _records + node : _slots[node].Record;
 
@@ -284,77 +289,54 @@ internal sealed unsafe class FlatBuildModel : IDisposable
         }
     }
 
-    private void AddPartialView(int node, int slot)
+    /// <summary>Marks slot <paramref name="slot"/> of <paramref name="node"/> as a PartialView or InView arc peer.</summary>
+    private void AddArc(int node, int slot, bool partialView)
     {
         ref NodeRecord r = ref *RecordOf(node);
         r.ArcPeers += r.PartialView.Has(slot) || r.InView.Has(slot) ? 0 : 1;
-        r.PartialView.Set(slot);
-        r.PvCount++;
+        if (partialView)
+        {
+            r.PartialView.Set(slot);
+            r.PvCount++;
+        }
+        else
+        {
+            r.InView.Set(slot);
+            r.IvCount++;
+        }
     }
 
-    private void AddInView(int node, int slot)
-    {
-        ref NodeRecord r = ref *RecordOf(node);
-        r.ArcPeers += r.PartialView.Has(slot) || r.InView.Has(slot) ? 0 : 1;
-        r.InView.Set(slot);
-        r.IvCount++;
-    }
-
-    /// <summary>The arc <paramref name="x"/>→<paramref name="target"/>: now if connected, else once the connect arrives.</summary>
-    private void MakeOutArc(int x, int target)
+    /// <summary>
+    /// The arc <paramref name="x"/>→<paramref name="peer"/> (<paramref name="outgoing"/>: a kept copy) or
+    /// <paramref name="peer"/>→<paramref name="x"/> (a joining node's arc to its contact): now if connected, else once the
+    /// connect arrives.
+    /// </summary>
+    private void MakeArc(int x, int peer, bool outgoing)
     {
         ref NodeRecord r = ref *RecordOf(x);
-        int slot = Find(x, target);
+        ref Mask pending = ref outgoing ? ref r.PendingOut : ref r.PendingIn;
+        int slot = Find(x, peer);
         if (slot < 0)
         {
-            slot = AddPeer(x, target);
+            slot = AddPeer(x, peer);
             if (slot >= 0)
             {
-                r.PendingOut.Set(slot);
-                Send(x, target, Kind.Connect, 0, 0);
+                pending.Set(slot);
+                Send(x, peer, Kind.Connect, 0, 0);
             }
         }
         else if (r.Connected.Has(slot))
         {
-            if (!r.PartialView.Has(slot))
+            if (!(outgoing ? r.PartialView : r.InView).Has(slot))
             {
-                AddPartialView(x, slot);
+                AddArc(x, slot, partialView: outgoing);
             }
 
-            Send(x, target, Kind.AcceptOut, 0, 0);
+            Send(x, peer, outgoing ? Kind.AcceptOut : Kind.AcceptIn, 0, 0);
         }
         else
         {
-            r.PendingOut.Set(slot);
-        }
-    }
-
-    /// <summary>The arc <paramref name="source"/>→<paramref name="x"/> (a joining node's arc to its contact).</summary>
-    private void MakeInArc(int x, int source)
-    {
-        ref NodeRecord r = ref *RecordOf(x);
-        int slot = Find(x, source);
-        if (slot < 0)
-        {
-            slot = AddPeer(x, source);
-            if (slot >= 0)
-            {
-                r.PendingIn.Set(slot);
-                Send(x, source, Kind.Connect, 0, 0);
-            }
-        }
-        else if (r.Connected.Has(slot))
-        {
-            if (!r.InView.Has(slot))
-            {
-                AddInView(x, slot);
-            }
-
-            Send(x, source, Kind.AcceptIn, 0, 0);
-        }
-        else
-        {
-            r.PendingIn.Set(slot);
+            pending.Set(slot);
         }
     }
 
@@ -374,15 +356,15 @@ internal sealed unsafe class FlatBuildModel : IDisposable
         {
             for (int i = 0; i < _c; i++)
             {
-                Send(x, keys[r.PartialView.Nth(r.Random.Below(r.PvCount))], Kind.Copy, s, 0);
+                Send(x, keys[r.PartialView.Nth(Below(ref r.Random, r.PvCount))], Kind.Copy, s, 0);
             }
         }
         else
         {
-            MakeOutArc(x, s);
+            MakeArc(x, s, outgoing: true);
         }
 
-        MakeInArc(x, s);
+        MakeArc(x, s, outgoing: false);
     }
 
     private int CountSeen(ref NodeRecord r, int subscriber)
@@ -442,14 +424,14 @@ internal sealed unsafe class FlatBuildModel : IDisposable
             if (slot >= 0 && f.PendingOut.Has(slot))
             {
                 f.PendingOut.Clear(slot);
-                AddPartialView(initiator, slot);
+                AddArc(initiator, slot, partialView: true);
                 Send(initiator, x, Kind.AcceptOut, 0, 0);
             }
 
             if (slot >= 0 && f.PendingIn.Has(slot))
             {
                 f.PendingIn.Clear(slot);
-                AddInView(initiator, slot);
+                AddArc(initiator, slot, partialView: false);
                 Send(initiator, x, Kind.AcceptIn, 0, 0);
             }
 
@@ -476,7 +458,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
                 _accepts++;
                 if (!r.InView.Has(from))
                 {
-                    AddInView(x, from);
+                    AddArc(x, from, partialView: false);
                 }
 
                 break;
@@ -484,7 +466,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
                 _accepts++;
                 if (!r.PartialView.Has(from))
                 {
-                    AddPartialView(x, from);
+                    AddArc(x, from, partialView: true);
                 }
 
                 break;
@@ -516,7 +498,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
             arcs.Clear(subscriberSlot);
         }
 
-        Send(x, KeysOf(x)[arcs.Nth(r.Random.Below(degree))], Kind.Walk, s, (float)budget);
+        Send(x, KeysOf(x)[arcs.Nth(Below(ref r.Random, degree))], Kind.Walk, s, (float)budget);
     }
 
     private void RouteCopy(int x, ref NodeRecord r, in Event e)
@@ -531,13 +513,13 @@ internal sealed unsafe class FlatBuildModel : IDisposable
 
         int subscriberSlot = Find(x, s);
         bool eligible = s != x && !(subscriberSlot >= 0 && (r.PartialView.Has(subscriberSlot) || r.PendingOut.Has(subscriberSlot)));
-        if (eligible && r.Random.Below(r.PvCount + 1) == 0)
+        if (eligible && Below(ref r.Random, r.PvCount + 1) == 0)
         {
-            MakeOutArc(x, s);
+            MakeArc(x, s, outgoing: true);
         }
         else if (r.PvCount > 0)
         {
-            Send(x, KeysOf(x)[r.PartialView.Nth(r.Random.Below(r.PvCount))], Kind.Copy, s, 0);
+            Send(x, KeysOf(x)[r.PartialView.Nth(Below(ref r.Random, r.PvCount))], Kind.Copy, s, 0);
         }
     }
 
@@ -714,53 +696,12 @@ internal sealed unsafe class FlatBuildModel : IDisposable
         }
     }
 
-    /// <summary>xoshiro256** (the engine's generator), inline in the record.</summary>
-    private struct Generator
-    {
-        private ulong _s0;
-        private ulong _s1;
-        private ulong _s2;
-        private ulong _s3;
-
-        public static Generator Seeded(ulong seed)
-        {
-            var g = default(Generator);
-            g._s0 = SplitMix(ref seed);
-            g._s1 = SplitMix(ref seed);
-            g._s2 = SplitMix(ref seed);
-            g._s3 = SplitMix(ref seed);
-            return g;
-        }
-
-        /// <summary>Uniform in [0, <paramref name="bound"/>) (multiply-high; the tiny bias does not matter here).</summary>
-        public int Below(int bound)
-        {
-            ulong result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
-            ulong t = _s1 << 17;
-            _s2 ^= _s0;
-            _s3 ^= _s1;
-            _s1 ^= _s2;
-            _s0 ^= _s3;
-            _s2 ^= t;
-            _s3 = BitOperations.RotateLeft(_s3, 45);
-            return (int)Math.BigMul(result, (ulong)bound, out _);
-        }
-
-        private static ulong SplitMix(ref ulong state)
-        {
-            ulong z = state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-    }
-
     /// <summary>A node's state: 192 bytes, three cache lines (records are 2 MiB-aligned, so each starts a line).</summary>
     [StructLayout(LayoutKind.Sequential, Size = 192)]
     private struct NodeRecord
     {
         public const int SeenEntries = 4;
-        public Generator Random;
+        public Xoshiro256StarStar Random;
         public Mask PartialView;
         public Mask InView;
         public Mask Connected;
