@@ -127,6 +127,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
         _nodes = nodes;
         _c = c;
         _addressing = addressing;
+        _seed = seed;
         _records = (NodeRecord*)AllocateZeroed((nuint)nodes * (nuint)sizeof(NodeRecord));
         _keys = (int*)AllocateZeroed((nuint)nodes * Capacity * sizeof(int));
         if (addressing == Addressing.TwoStage)
@@ -138,7 +139,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
                 _slots[i].Keys = _keys + ((long)i * Capacity);
             }
         }
-        _seed = seed;
+
         _contacts = new Xoshiro256StarStar(0x5CA3 ^ (seed * 0x9E3779B97F4A7C15UL));
         for (int i = 0; i < WheelSlots; i++)
         {
@@ -232,8 +233,8 @@ internal sealed unsafe class FlatBuildModel : IDisposable
         RecordOf(i)->Random = new Xoshiro256StarStar(seed);
     }
 
-    /// <summary>Uniform in [0, <paramref name="bound"/>) by multiply-high (the engine rejects to remove a bias of
-    /// at most 2⁻⁵⁷ here; a model need not).</summary>
+    /// <summary>Uniform in [0, <paramref name="bound"/>) by multiply-high, keeping its bias of at most bound/2⁶⁴, which
+    /// the engine's <c>NextInt</c> rejects away (not worth the work in a model).</summary>
     private static int Below(ref Xoshiro256StarStar random, int bound) => (int)Math.BigMul(random.NextUInt64(), (ulong)bound, out _);
 
     private NodeRecord* RecordOf(int node) => _slots is null ? _records + node : _slots[node].Record;
