@@ -408,6 +408,7 @@ internal sealed unsafe class FlatBuildModel : IDisposable
             PrefetchState(x); // popped before a later scheduling gave it its second stage (a walk step: alone in flight)
             _secondStage = -1;
         }
+
         if (e.Kind == Kind.Connect)
         {
             _connects++;
@@ -417,7 +418,8 @@ internal sealed unsafe class FlatBuildModel : IDisposable
             int slot = Find(initiator, x);
             if (slot >= 0 && Find(x, initiator) < 0)
             {
-                f.PendingOut.Clear(slot); // the receiver's table was full: no link, no arc
+                f.Connected.Clear(slot); // the receiver's table was full: no link, no arc
+                f.PendingOut.Clear(slot);
                 f.PendingIn.Clear(slot);
                 return;
             }
