@@ -31,6 +31,7 @@ internal sealed class RingBuffer<T>
 
     public T PopFront()
     {
+        System.Diagnostics.Debug.Assert(Count > 0, "PopFront on an empty ring");
         T item = _items[_head];
         _items[_head] = default!;
         _head = (_head + 1) & (_items.Length - 1);
@@ -40,6 +41,7 @@ internal sealed class RingBuffer<T>
 
     public T PopBack()
     {
+        System.Diagnostics.Debug.Assert(Count > 0, "PopBack on an empty ring");
         int index = (_head + Count - 1) & (_items.Length - 1);
         T item = _items[index];
         _items[index] = default!;

@@ -64,7 +64,10 @@ public sealed partial class SctpAssociation
     /// <summary>Bytes charged against the receive window: payload held for reassembly and undelivered messages, at least 128 per fragment.</summary>
     public long ReceiveBufferUsed => _held;
 
-    /// <summary>Messages dropped: too large, malformed fragment sequence or invalid stream.</summary>
+    /// <summary>
+    /// Messages dropped: too large, malformed fragment sequence or invalid stream, or received but not yet polled
+    /// when the association was aborted or its receiver reset.
+    /// </summary>
     public long DiscardedMessages { get; private set; }
 
     private long ReceiveOverdraft => 16L * _mtu;
@@ -112,6 +115,22 @@ public sealed partial class SctpAssociation
         while (_delivery.Count > 0)
         {
             _rxPool.Return(_delivery.PopFront().Buffer!);
+        }
+
+        // The Message events still queued announce fragments just released: withdraw them (the other events keep
+        // their order), or reading one would run past an empty delivery queue. An ABORT, or the peer's INIT taken
+        // again, gets here with messages unread.
+        for (int i = _events.Count; i > 0; i--)
+        {
+            SctpEvent queued = _events.PopFront();
+            if (queued.Kind == SctpEventKind.Message)
+            {
+                DiscardedMessages++;
+            }
+            else
+            {
+                _events.PushBack(queued);
+            }
         }
 
         _held = 0;

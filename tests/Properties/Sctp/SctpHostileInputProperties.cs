@@ -3,6 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using RtcScamp.Transport.WebRtc.Sctp;
+using Xunit;
 
 namespace RtcScamp.Tests.Sctp;
 
@@ -163,56 +164,66 @@ public class SctpHostileInputProperties
             from v in ArbMap.Default.GeneratorFor<byte>()
             from k in Gen.Choose(0, 5)
             select (p, o, v, k);
-        return Prop.ForAll(mutation.ArrayOf().ToArbitrary(), mutations =>
+        return Prop.ForAll(mutation.ArrayOf().ToArbitrary(), SurvivesMutations);
+    }
+
+    [Fact]
+    public void A_mutated_conversation_that_once_made_ReadMessage_run_past_its_fragments_is_survived()
+    {
+        // Found by Mutated_recorded_traffic_never_throws (FsCheck seed 361151019637995266,4790708300727012315).
+        Assert.True(SurvivesMutations([(133, 435, 150, 5), (131, 1492, 196, 3), (87, 1188, 254, 1), (126, 318, 8, 0), (91, 1159, 24, 1), (90, 323, 159, 5), (54, 958, 36, 1)]));
+    }
+
+    /// <summary>Applies the mutations (packet, offset, value, kind) to the recorded traffic and feeds it to a fresh B.</summary>
+    private static bool SurvivesMutations((int Packet, int Offset, byte Value, int Kind)[] mutations)
+    {
+        var packets = s_recording.FromA.Select(x => (x.At, (byte[])x.Packet.Clone())).ToList();
+        foreach ((int index, int offset, byte value, int kind) in mutations)
         {
-            var packets = s_recording.FromA.Select(x => (x.At, (byte[])x.Packet.Clone())).ToList();
-            foreach ((int index, int offset, byte value, int kind) in mutations)
+            byte[] p = packets[index].Item2;
+            int at = 12 + (offset % Math.Max(1, p.Length - 12));
+            switch (kind)
             {
-                byte[] p = packets[index].Item2;
-                int at = 12 + (offset % Math.Max(1, p.Length - 12));
-                switch (kind)
-                {
-                    case 0:
-                        p[at % p.Length] = value;
-                        break;
-                    case 1:
-                        // Chunk or parameter length fields: the classic parser traps.
-                        if (at + 1 < p.Length)
-                        {
-                            BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(at), (ushort)(value * 7));
-                        }
-
-                        break;
-                    case 2:
-                        packets[index] = (packets[index].At, p.AsSpan(0, Math.Min(p.Length, at)).ToArray());
-                        break;
-                    case 3:
-                        // Duplicate the packet later in time.
-                        packets.Add((packets[^1].At + value, (byte[])p.Clone()));
-                        break;
-                    default:
-                        if (at + 3 < p.Length)
-                        {
-                            // TSNs and sequence numbers far away.
-                            BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(at), (uint)(value << 24) | (uint)offset);
-                        }
-
-                        break;
-                }
-
-                // Most mutated packets get a valid checksum so chunk parsing is exercised.
-                if (value % 8 != 0)
-                {
-                    byte[] q = packets[index].Item2;
-                    if (q.Length >= 12)
+                case 0:
+                    p[at % p.Length] = value;
+                    break;
+                case 1:
+                    // Chunk or parameter length fields: the classic parser traps.
+                    if (at + 1 < p.Length)
                     {
-                        SctpPacket.Seal(q);
+                        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(at), (ushort)(value * 7));
                     }
-                }
+
+                    break;
+                case 2:
+                    packets[index] = (packets[index].At, p.AsSpan(0, Math.Min(p.Length, at)).ToArray());
+                    break;
+                case 3:
+                    // Duplicate the packet later in time.
+                    packets.Add((packets[^1].At + value, (byte[])p.Clone()));
+                    break;
+                default:
+                    if (at + 3 < p.Length)
+                    {
+                        // TSNs and sequence numbers far away.
+                        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(at), (uint)(value << 24) | (uint)offset);
+                    }
+
+                    break;
             }
 
-            return Survives(packets);
-        });
+            // Most mutated packets get a valid checksum so chunk parsing is exercised.
+            if (value % 8 != 0)
+            {
+                byte[] q = packets[index].Item2;
+                if (q.Length >= 12)
+                {
+                    SctpPacket.Seal(q);
+                }
+            }
+        }
+
+        return Survives(packets);
     }
 
     [Property(MaxTest = 1)]

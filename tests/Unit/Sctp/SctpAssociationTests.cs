@@ -319,6 +319,55 @@ public class SctpAssociationTests
     }
 
     [Fact]
+    public void An_abort_withdraws_the_messages_announced_but_not_yet_polled()
+    {
+        // B receives two messages but its application has not polled them when the peer's ABORT arrives: the abort
+        // releases their fragments, so their events must go too (reading one used to run past the empty delivery
+        // queue and throw), while the Closed event is still reported.
+        SctpAssociation a = Create(1);
+        SctpAssociation b = Create(2);
+        var packet = new byte[1500];
+        long now = 0;
+        a.Connect(now);
+        b.Connect(now);
+        void Shuttle()
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                now++;
+                int n;
+                while ((n = a.PollTransmit(packet, now)) > 0)
+                {
+                    b.HandlePacket(packet.AsSpan(0, n), now);
+                }
+
+                while ((n = b.PollTransmit(packet, now)) > 0)
+                {
+                    a.HandlePacket(packet.AsSpan(0, n), now);
+                }
+            }
+        }
+
+        Shuttle();
+        Assert.Equal(SctpAssociationState.Established, b.State);
+        Assert.True(b.PollEvent(out SctpEvent established) && established.Kind == SctpEventKind.Established);
+        Assert.Equal(SctpSendResult.Ok, a.Send(1, 53, Pattern(3000, 1)));
+        Assert.Equal(SctpSendResult.Ok, a.Send(1, 53, Pattern(10, 2)));
+        Shuttle();
+        Assert.True(b.ReceiveBufferUsed > 0, "both messages wait in B, unpolled");
+
+        a.Abort(now);
+        Shuttle();
+        Assert.True(b.IsTerminated);
+        Assert.True(b.PollEvent(out SctpEvent ev));
+        Assert.Equal(SctpEventKind.Closed, ev.Kind);
+        Assert.Equal(SctpCloseReason.PeerAbort, ev.CloseReason);
+        Assert.False(b.PollEvent(out _));
+        Assert.Equal(2, b.DiscardedMessages);
+        Assert.Equal(0, b.ReceiveBufferUsed);
+    }
+
+    [Fact]
     public void Dead_peer_ends_the_association_after_max_retransmissions()
     {
         var (a, _, link) = Established();
