@@ -64,10 +64,7 @@ public sealed partial class SctpAssociation
     /// <summary>Bytes charged against the receive window: payload held for reassembly and undelivered messages, at least 128 per fragment.</summary>
     public long ReceiveBufferUsed => _held;
 
-    /// <summary>
-    /// Messages dropped: too large, malformed fragment sequence or invalid stream, or received but not yet polled
-    /// when the association was aborted or its receiver reset.
-    /// </summary>
+    /// <summary>Messages dropped: too large, malformed fragment sequence or invalid stream, or cut off by the association's end.</summary>
     public long DiscardedMessages { get; private set; }
 
     private long ReceiveOverdraft => 16L * _mtu;
@@ -101,41 +98,30 @@ public sealed partial class SctpAssociation
         _performedValid = false;
     }
 
+    /// <summary>
+    /// Drops what was received but cannot become a message any more: the chunks parked above the cumulative TSN and
+    /// the message being reassembled. Complete messages waiting in the delivery queue stay readable: they were
+    /// acknowledged, and their Message events are queued (an ABORT bundled after DATA, or an application that polls
+    /// late, must not lose them or read past them).
+    /// </summary>
     private void ReleaseReceiver()
     {
         for (int i = 0; i < _rx.Length; i++)
         {
             if (_rx[i].Buffer is byte[] b)
             {
+                _held -= Charge(_rx[i].Length);
                 _rxPool.Return(b);
                 _rx[i] = default;
             }
         }
 
-        while (_delivery.Count > 0)
+        if (_partialActive)
         {
-            _rxPool.Return(_delivery.PopFront().Buffer!);
+            DropPartial();
+            _partialActive = false;
         }
 
-        // The Message events still queued announce fragments just released: withdraw them (the other events keep
-        // their order), or reading one would run past an empty delivery queue. An ABORT, or the peer's INIT taken
-        // again, gets here with messages unread.
-        for (int i = _events.Count; i > 0; i--)
-        {
-            SctpEvent queued = _events.PopFront();
-            if (queued.Kind == SctpEventKind.Message)
-            {
-                DiscardedMessages++;
-            }
-            else
-            {
-                _events.PushBack(queued);
-            }
-        }
-
-        _held = 0;
-        _partialActive = false;
-        _messageUnread = false;
         _highestTsn = _cumTsn;
     }
 
@@ -330,7 +316,10 @@ public sealed partial class SctpAssociation
     private void Free(InboundFragment fragment)
     {
         _held -= Charge(fragment.Length);
-        _rxPool.Return(fragment.Buffer!);
+        if (!_terminated)
+        {
+            _rxPool.Return(fragment.Buffer!); // (once the association has ended its pool stays empty)
+        }
     }
 
     /// <summary>

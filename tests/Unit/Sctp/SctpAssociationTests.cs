@@ -319,11 +319,11 @@ public class SctpAssociationTests
     }
 
     [Fact]
-    public void An_abort_withdraws_the_messages_announced_but_not_yet_polled()
+    public void Messages_received_before_an_abort_stay_readable_after_it()
     {
-        // B receives two messages but its application has not polled them when the peer's ABORT arrives: the abort
-        // releases their fragments, so their events must go too (reading one used to run past the empty delivery
-        // queue and throw), while the Closed event is still reported.
+        // B receives two messages but its application has not polled them when the peer's ABORT arrives. They were
+        // acknowledged and their events are queued, so they are still read, in order, before Closed (the abort used
+        // to release their fragments under the queued events, and reading one threw).
         SctpAssociation a = Create(1);
         SctpAssociation b = Create(2);
         var packet = new byte[1500];
@@ -351,19 +351,29 @@ public class SctpAssociationTests
         Shuttle();
         Assert.Equal(SctpAssociationState.Established, b.State);
         Assert.True(b.PollEvent(out SctpEvent established) && established.Kind == SctpEventKind.Established);
-        Assert.Equal(SctpSendResult.Ok, a.Send(1, 53, Pattern(3000, 1)));
-        Assert.Equal(SctpSendResult.Ok, a.Send(1, 53, Pattern(10, 2)));
+        byte[] first = Pattern(3000, 1), second = Pattern(10, 2);
+        Assert.Equal(SctpSendResult.Ok, a.Send(1, 53, first));
+        Assert.Equal(SctpSendResult.Ok, a.Send(1, 53, second));
         Shuttle();
         Assert.True(b.ReceiveBufferUsed > 0, "both messages wait in B, unpolled");
 
         a.Abort(now);
         Shuttle();
         Assert.True(b.IsTerminated);
-        Assert.True(b.PollEvent(out SctpEvent ev));
-        Assert.Equal(SctpEventKind.Closed, ev.Kind);
-        Assert.Equal(SctpCloseReason.PeerAbort, ev.CloseReason);
+        var read = new byte[4096];
+        foreach (byte[] expected in new[] { first, second })
+        {
+            Assert.True(b.PollEvent(out SctpEvent message));
+            Assert.Equal(SctpEventKind.Message, message.Kind);
+            Assert.Equal(expected.Length, b.ReadMessage(read));
+            Assert.Equal(expected, read[..expected.Length]);
+        }
+
+        Assert.True(b.PollEvent(out SctpEvent closed));
+        Assert.Equal(SctpEventKind.Closed, closed.Kind);
+        Assert.Equal(SctpCloseReason.PeerAbort, closed.CloseReason);
         Assert.False(b.PollEvent(out _));
-        Assert.Equal(2, b.DiscardedMessages);
+        Assert.Equal(0, b.DiscardedMessages);
         Assert.Equal(0, b.ReceiveBufferUsed);
     }
 
