@@ -324,57 +324,99 @@ public class SctpAssociationTests
         // B receives two messages but its application has not polled them when the peer's ABORT arrives. They were
         // acknowledged and their events are queued, so they are still read, in order, before Closed (the abort used
         // to release their fragments under the queued events, and reading one threw).
-        SctpAssociation a = Create(1);
-        SctpAssociation b = Create(2);
-        var packet = new byte[1500];
-        long now = 0;
-        a.Connect(now);
-        b.Connect(now);
-        void Shuttle()
-        {
-            for (int i = 0; i < 50; i++)
-            {
-                now++;
-                int n;
-                while ((n = a.PollTransmit(packet, now)) > 0)
-                {
-                    b.HandlePacket(packet.AsSpan(0, n), now);
-                }
-
-                while ((n = b.PollTransmit(packet, now)) > 0)
-                {
-                    a.HandlePacket(packet.AsSpan(0, n), now);
-                }
-            }
-        }
-
-        Shuttle();
-        Assert.Equal(SctpAssociationState.Established, b.State);
-        Assert.True(b.PollEvent(out SctpEvent established) && established.Kind == SctpEventKind.Established);
+        var pair = new UnpolledPair();
         byte[] first = Pattern(3000, 1), second = Pattern(10, 2);
-        Assert.Equal(SctpSendResult.Ok, a.Send(1, 53, first));
-        Assert.Equal(SctpSendResult.Ok, a.Send(1, 53, second));
-        Shuttle();
-        Assert.True(b.ReceiveBufferUsed > 0, "both messages wait in B, unpolled");
+        Assert.Equal(SctpSendResult.Ok, pair.A.Send(1, 53, first));
+        Assert.Equal(SctpSendResult.Ok, pair.A.Send(1, 53, second));
+        pair.Shuttle();
+        Assert.True(pair.B.ReceiveBufferUsed > 0, "both messages wait in B, unpolled");
 
-        a.Abort(now);
-        Shuttle();
-        Assert.True(b.IsTerminated);
+        pair.A.Abort(pair.Now);
+        pair.Shuttle();
+        Assert.True(pair.B.IsTerminated);
         var read = new byte[4096];
         foreach (byte[] expected in new[] { first, second })
         {
-            Assert.True(b.PollEvent(out SctpEvent message));
+            Assert.True(pair.B.PollEvent(out SctpEvent message));
             Assert.Equal(SctpEventKind.Message, message.Kind);
-            Assert.Equal(expected.Length, b.ReadMessage(read));
+            Assert.Equal(expected.Length, pair.B.ReadMessage(read));
             Assert.Equal(expected, read[..expected.Length]);
         }
 
-        Assert.True(b.PollEvent(out SctpEvent closed));
+        Assert.True(pair.B.PollEvent(out SctpEvent closed));
         Assert.Equal(SctpEventKind.Closed, closed.Kind);
         Assert.Equal(SctpCloseReason.PeerAbort, closed.CloseReason);
-        Assert.False(b.PollEvent(out _));
-        Assert.Equal(0, b.DiscardedMessages);
-        Assert.Equal(0, b.ReceiveBufferUsed);
+        Assert.False(pair.B.PollEvent(out _));
+        Assert.Equal(0, pair.B.DiscardedMessages);
+        Assert.Equal(0, pair.B.ReceiveBufferUsed);
+    }
+
+    [Fact]
+    public void An_abort_drops_the_message_being_reassembled_and_the_chunks_parked_out_of_order()
+    {
+        // A 5000-byte message leaves A in several DATA packets; B gets the first and the third only, so it holds the
+        // first fragment in reassembly and the third parked above a gap. Neither can become a message after an abort.
+        var pair = new UnpolledPair();
+        Assert.Equal(SctpSendResult.Ok, pair.A.Send(1, 53, Pattern(5000, 3)));
+        int sent = 0;
+        pair.Shuttle(keepAToB: () => ++sent is 1 or 3);
+        Assert.True(sent >= 3, $"the message took {sent} packets");
+        Assert.True(pair.B.ReceiveBufferUsed > 0, "two fragments held");
+
+        pair.A.Abort(pair.Now);
+        pair.Shuttle();
+        Assert.True(pair.B.IsTerminated);
+        Assert.True(pair.B.PollEvent(out SctpEvent closed));
+        Assert.Equal(SctpEventKind.Closed, closed.Kind);
+        Assert.False(pair.B.PollEvent(out _));
+        Assert.Equal(1, pair.B.DiscardedMessages);
+        Assert.Equal(0, pair.B.ReceiveBufferUsed);
+    }
+
+    /// <summary>
+    /// Two established associations shuttled by hand, whose events nobody polls (the pairs in SctpTestPairs and
+    /// tests/Shared read every message as it arrives); B's Established event is consumed.
+    /// </summary>
+    private sealed class UnpolledPair
+    {
+        private readonly byte[] _packet = new byte[1500];
+
+        public UnpolledPair()
+        {
+            A.Connect(Now);
+            B.Connect(Now);
+            Shuttle();
+            Assert.Equal(SctpAssociationState.Established, B.State);
+            Assert.True(B.PollEvent(out SctpEvent established) && established.Kind == SctpEventKind.Established);
+        }
+
+        public SctpAssociation A { get; } = Create(1);
+
+        public SctpAssociation B { get; } = Create(2);
+
+        public long Now { get; private set; }
+
+        /// <summary>50 ms of traffic both ways; <paramref name="keepAToB"/>, if given, decides for each packet from A whether it arrives.</summary>
+        public void Shuttle(Func<bool>? keepAToB = null)
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                Now++;
+                int n;
+                while ((n = A.PollTransmit(_packet, Now)) > 0)
+                {
+                    if (keepAToB is null || keepAToB())
+                    {
+                        B.HandlePacket(_packet.AsSpan(0, n), Now);
+                    }
+                }
+
+                while ((n = B.PollTransmit(_packet, Now)) > 0)
+                {
+                    A.HandlePacket(_packet.AsSpan(0, n), Now);
+                }
+            }
+        }
     }
 
     [Fact]
